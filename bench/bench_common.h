@@ -1,0 +1,103 @@
+// Shared helpers for the host benchmarks (bench/*.cc). Not part of the kernel.
+//
+// Naming convention (scripts/bench_host.py groups by it):
+//   BM_<Family>/<impl>/<case...>[/real_time]/threads:N
+// <impl> "scythe" is ours; every other impl is a baseline, except impls named
+// "ref_*", which are reference points (e.g. a plain load) shown but never
+// counted as the "best baseline". All figures are items/s (items_per_second).
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace scythe::bench {
+
+// Thread counts of every benchmark: 1, 2, 4, 8, 16 (more threads than the two
+// host cores on purpose: the kernel runs more vCPUs than host cores too).
+inline benchmark::internal::Benchmark* threads_1_to_16(benchmark::internal::Benchmark* b) {
+  return b->ThreadRange(1, 16)->UseRealTime();
+}
+
+// xorshift64*: cheap per-thread key stream, no shared state.
+struct Rng {
+  uint64_t s;
+  explicit Rng(uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull) {
+    if (s == 0) s = 1;
+  }
+  uint64_t next() {
+    s ^= s >> 12;
+    s ^= s << 25;
+    s ^= s >> 27;
+    return s * 0x2545F4914F6CDD1Dull;
+  }
+  // Uniform in [0, n) (Lemire's multiply-shift; bias irrelevant here).
+  uint32_t below(uint32_t n) { return static_cast<uint32_t>(((next() >> 32) * n) >> 32); }
+};
+
+// murmur3 fmix64: the hash every table under test is given (where it takes one).
+inline uint64_t mix64(uint64_t k) {
+  k ^= k >> 33;
+  k *= 0xff51afd7ed558ccdull;
+  k ^= k >> 33;
+  k *= 0xc4ceb9fe1a85ec53ull;
+  k ^= k >> 33;
+  return k;
+}
+
+inline std::string name(const std::string& family, const std::string& impl, const std::string& rest) {
+  return "BM_" + family + "/" + impl + (rest.empty() ? "" : "/" + rest);
+}
+
+// Aggregate throughput over the wall-clock span of the whole run.
+// Google Benchmark's own items_per_second (kIsRate) divides the summed items by
+// the *average* per-thread time, and each thread stops its timer before the
+// end barrier. With more threads than cores, threads that got a core early
+// finish early, the average is shorter than the run, and the rate is inflated
+// (up to threads/cores times on short runs). Here every thread measures from
+// its first batch (just after the start barrier) to just after the loop (just
+// after the end barrier, i.e. when the last thread finished), so all threads
+// measure about the same span, and the summed per-thread rates are
+// total items / span. Reported as "span_items_per_second"; GB's
+// items_per_second is kept next to it.
+class SpanClock {
+ public:
+  void started() {
+    if (!started_) {
+      started_ = true;
+      t0_ = std::chrono::steady_clock::now();
+    }
+  }
+  void finish(benchmark::State& st, benchmark::IterationCount items) {
+    const auto t1 = std::chrono::steady_clock::now();
+    const double secs = std::chrono::duration<double>(t1 - t0_).count();
+    st.SetItemsProcessed(items);
+    st.counters["span_items_per_second"] =
+        benchmark::Counter(started_ && secs > 0 ? static_cast<double>(items) / secs : 0.0);
+  }
+
+ private:
+  bool started_ = false;
+  std::chrono::steady_clock::time_point t0_{};
+};
+
+// QSBR-safe loop. Google Benchmark ends each thread's loop at a barrier; a QSBR
+// reader that waits there while online blocks any grace period another thread
+// is waiting for (deadlock). So the thread is online only inside a batch and
+// goes offline at the end of every batch (which is also its quiescent state).
+// R provides online()/offline(); body(n) runs n operations.
+template <class R, class Body>
+void qsbr_batches(benchmark::State& st, R& r, benchmark::IterationCount batch, Body&& body) {
+  SpanClock span;
+  while (st.KeepRunningBatch(batch)) {
+    span.started();
+    r.online();
+    body(batch);
+    r.offline();
+  }
+  span.finish(st, st.iterations());
+}
+
+}  // namespace scythe::bench
