@@ -28,6 +28,7 @@
 #include <oneapi/tbb/concurrent_queue.h>
 
 #include "bench_common.h"
+#include "lockfree/dead_list.h"
 
 // wfcqueue's fast paths inline (_LGPL_SOURCE); lfstack's static inlines do
 // not compile as C++ (transparent union), so it is included without them and
@@ -57,6 +58,28 @@ struct alignas(64) Item {
 inline void consume(std::atomic<uint32_t>& flag) {
   flag.store(1, std::memory_order_release);  // pairs with the producer's acquire
 }
+
+// ---------------------------------------------------------------------------
+// Ours: lockfree/dead_list.h.
+class ScytheDeadList {
+ public:
+  struct alignas(64) I {
+    scythe::lf::DeadListHook<I> hook;
+    std::atomic<uint32_t> consumed{1};
+  };
+  void push(I* it) { list_.push(it); }
+  void push_chain(I* const* its, size_t n) {
+    // The chain is private until the CAS publishes it: relaxed links.
+    for (size_t i = 0; i + 1 < n; ++i) its[i]->hook.next.store(its[i + 1], std::memory_order_relaxed);
+    list_.push_chain(its[0], its[n - 1]);
+  }
+  size_t drain() {
+    return list_.take_all().consume([](I* it) { consume(it->consumed); });
+  }
+
+ private:
+  alignas(64) scythe::lf::DeadList<&I::hook> list_;
+};
 
 // ---------------------------------------------------------------------------
 class UrcuLfstack {
@@ -275,6 +298,7 @@ void register_impl(const char* impl) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  register_impl<ScytheDeadList>("scythe");
   register_impl<UrcuLfstack>("urcu_lfstack");
   register_impl<UrcuWfcqueue>("urcu_wfcqueue");
   register_impl<TbbQueue>("tbb_queue");
