@@ -85,18 +85,35 @@ class SpanClock {
 
 // QSBR-safe loop. Google Benchmark ends each thread's loop at a barrier; a QSBR
 // reader that waits there while online blocks any grace period another thread
-// is waiting for (deadlock). So the thread is online only inside a batch and
-// goes offline at the end of every batch (which is also its quiescent state).
-// R provides online()/offline(); body(n) runs n operations.
+// is waiting for (deadlock). So the thread comes online at its first batch,
+// reports a quiescent state after every batch (as a kernel CPU would at its
+// context switches), and goes offline at the end of its last batch, before
+// the end barrier. (Going offline after every batch would be simpler, but our
+// RCU hands an offline CPU's pending callbacks to a global orphan list: that
+// is the rare idle path, not the one to measure.)
+// R provides online()/offline()/quiescent(); body(n) runs n operations.
 template <class R, class Body>
 void qsbr_batches(benchmark::State& st, R& r, benchmark::IterationCount batch, Body&& body) {
   SpanClock span;
+  bool online = false;
   while (st.KeepRunningBatch(batch)) {
-    span.started();
-    r.online();
+    if (!online) {
+      span.started();
+      r.online();
+      online = true;
+    }
     body(batch);
-    r.offline();
+    // After KeepRunningBatch returned true, iterations() counts this batch
+    // and reaches max_iterations exactly when no batch follows (GB 1.7.1:
+    // iterations() = max_iterations - remaining + batch_leftover).
+    if (st.iterations() >= st.max_iterations) {
+      r.offline();
+      online = false;
+    } else {
+      r.quiescent();
+    }
   }
+  if (online) r.offline();  // not reached unless the run was cut short
   span.finish(st, st.iterations());
 }
 

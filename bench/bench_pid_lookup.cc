@@ -33,6 +33,7 @@ struct Payload {
 struct NoRcu {
   void online() {}
   void offline() {}
+  void quiescent() {}
 };
 
 // ---------------------------------------------------------------------------
