@@ -1,37 +1,80 @@
 // RCU: read-side cost, call_rcu throughput, synchronize_rcu latency.
 //
 // Names: BM_<Family>/<impl>/<case>/real_time/threads:N
-//   impl: scythe (lockfree/rcu.h, QSBR), urcu_qsbr (liburcu urcu-qsbr),
+//   impl: scythe (lockfree/rcu.h, QSBR, threads are HostPlatform CPUs),
+//         urcu_qsbr (liburcu urcu-qsbr),
 //         ref_plain_load (no RCU at all: the floor a read side can reach)
 //   BM_RcuRead/<impl>/{idle,updater}: read_lock + acquire load of a global
 //       pointer + read through it + read_unlock. "updater": a background
 //       thread replaces the pointer every ~20 us and frees the old object with
 //       call_rcu. Items = read-side sections.
 //   BM_CallRcu/<impl>/alloc_free: each thread allocates an object and
-//       call_rcu()s its free, at most kInFlight pending per thread (the thread
-//       waits for its callbacks beyond that, so the rate includes the grace
-//       periods and the callback invocations). Items = call_rcu calls.
+//       call_rcu()s its free, at most kInFlight pending per thread (beyond
+//       that it reports quiescent states and yields until its callbacks ran),
+//       so the rate includes grace periods and callback invocation.
+//       Items = call_rcu calls.
 //   BM_RcuSync/<impl>/{idle,readers2}: every thread calls synchronize_rcu in
 //       a loop; "readers2": two background reader threads run read sections
 //       and report a quiescent state every 64 of them. Items = synchronize
-//       calls (1 / items/s per thread = latency).
-// Threads are QSBR readers online only inside a batch (see bench_common.h).
+//       calls (threads / items/s = latency of one call).
+// Benchmark threads are online from their first batch to their last, with a
+// quiescent state between batches (bench_common.h: qsbr_batches).
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
 #include "bench_common.h"
+#include "lockfree/host/platform.h"
+#include "lockfree/rcu.h"
 #include "urcu_qsbr.h"
 
 namespace {
 
 using namespace scythe::bench;
+namespace lf = scythe::lf;
 
 // ---------------------------------------------------------------------------
-// Flavours. Each provides: Thread (RAII registration, online/offline/quiescent),
-// read_lock/read_unlock, Obj (with an rcu head), retire(Obj*, counter) that
-// frees it after a grace period and decrements the counter, synchronize(),
-// barrier().
+// Flavours. Each provides: Thread (RAII registration; online, offline,
+// quiescent), read_lock/read_unlock, Obj (with its rcu head and a pointer to
+// a pending-callback counter), retire(Obj*) (free after a grace period,
+// decrementing *pending), synchronize(), barrier().
+
+struct ScytheRcu {
+  static inline lf::Rcu<lf::HostPlatform> rcu;
+
+  struct Thread {
+    lf::HostCpu cpu;  // a host thread plays a CPU
+    void online() { rcu.online(); }
+    void offline() { rcu.offline(); }
+    void quiescent() { rcu.quiescent_state(); }
+  };
+  struct Obj {
+    uint64_t v;
+    std::atomic<int64_t>* pending;
+    lf::RcuHead rh;
+  };
+  static void read_lock() { rcu.read_lock(); }
+  static void read_unlock() { rcu.read_unlock(); }
+  static void retire(Obj* o) { rcu.call_rcu(&o->rh, free_obj); }
+  static void synchronize() { rcu.synchronize(); }
+  static void barrier() {
+    // barrier() must run on a CPU slot (Setup/Teardown run on the main thread).
+    if (lf::HostPlatform::is_registered()) {
+      rcu.barrier();
+    } else {
+      lf::HostCpu cpu;
+      rcu.barrier();
+    }
+  }
+
+ private:
+  static void free_obj(lf::RcuHead* h) {
+    Obj* o = reinterpret_cast<Obj*>(reinterpret_cast<char*>(h) - offsetof(Obj, rh));
+    if (o->pending) o->pending->fetch_sub(1, std::memory_order_relaxed);
+    delete o;
+  }
+};
 
 struct UrcuQsbr {
   using Thread = UrcuQsbrThread;
@@ -45,9 +88,6 @@ struct UrcuQsbr {
   static void retire(Obj* o) { urcu_qsbr_call_rcu(&o->rh, free_obj); }
   static void synchronize() { urcu_qsbr_synchronize_rcu(); }
   static void barrier() { urcu_qsbr_barrier(); }
-  // A thread waiting for its callbacks: they run on liburcu's call_rcu
-  // thread, which only needs this thread offline.
-  static void let_callbacks_run(Thread&) { std::this_thread::yield(); }
 
  private:
   static void free_obj(rcu_head* h) {
@@ -62,10 +102,13 @@ struct RefPlainLoad {
   struct Thread {
     void online() {}
     void offline() {}
+    void quiescent() {}
   };
   struct Obj {
     uint64_t v;
     std::atomic<int64_t>* pending;
+    struct {
+    } rh;  // no reclamation: never retired
   };
   static void read_lock() {}
   static void read_unlock() {}
@@ -83,19 +126,20 @@ struct ReadBench {
   static inline std::thread* updater = nullptr;
   static inline std::atomic<bool> stop{false};
 
-  static void setup_idle(const benchmark::State&) { gp.store(new Obj{42, nullptr}); }
+  static void setup_idle(const benchmark::State&) { gp.store(new Obj{42, nullptr, {}}); }
   static void teardown_idle(const benchmark::State&) { delete gp.exchange(nullptr); }
 
   static void update_loop() {
     typename F::Thread self;
+    self.online();
     uint64_t v = 0;
     while (!stop.load(std::memory_order_acquire)) {
-      self.online();
-      Obj* old = gp.exchange(new Obj{++v, nullptr}, std::memory_order_acq_rel);
-      F::retire(old);
-      self.offline();
+      // release (acq_rel): publishes the new object (rcu_assign_pointer).
+      F::retire(gp.exchange(new Obj{++v, nullptr, {}}, std::memory_order_acq_rel));
+      self.quiescent();
       std::this_thread::sleep_for(std::chrono::microseconds(20));
     }
+    self.offline();
   }
   static void setup_updater(const benchmark::State& st) {
     setup_idle(st);
@@ -116,8 +160,8 @@ struct ReadBench {
     qsbr_batches(st, self, kReadBatch, [&](benchmark::IterationCount n) {
       for (benchmark::IterationCount i = 0; i < n; ++i) {
         F::read_lock();
-        // acquire: pairs with the publishing exchange (a plain mov on x86,
-        // like rcu_dereference).
+        // acquire: pairs with the publishing exchange (rcu_dereference; a
+        // plain mov on x86).
         sink += gp.load(std::memory_order_acquire)->v;
         F::read_unlock();
       }
@@ -139,20 +183,21 @@ struct CallRcuBench {
   static void run(benchmark::State& st) {
     typename F::Thread self;
     std::atomic<int64_t> pending{0};
-    SpanClock span;
-    while (st.KeepRunningBatch(kCallBatch)) {
-      span.started();
-      self.online();
-      for (benchmark::IterationCount i = 0; i < kCallBatch; ++i) {
+    qsbr_batches(st, self, kCallBatch, [&](benchmark::IterationCount n) {
+      for (benchmark::IterationCount i = 0; i < n; ++i) {
         pending.fetch_add(1, std::memory_order_relaxed);
         F::retire(new Obj{static_cast<uint64_t>(i), &pending, {}});
       }
-      self.offline();
-      while (pending.load(std::memory_order_relaxed) > kInFlight) F::let_callbacks_run(self);
-    }
-    span.finish(st, st.iterations());
+      // Backpressure: let grace periods end and callbacks run (liburcu's
+      // call_rcu thread; ours run on this CPU from quiescent_state()).
+      while (pending.load(std::memory_order_relaxed) > kInFlight) {
+        self.quiescent();
+        std::this_thread::yield();
+      }
+    });
     // `pending` lives on this stack: wait for every callback that names it.
-    while (pending.load(std::memory_order_acquire) > 0) F::let_callbacks_run(self);
+    F::barrier();
+    while (pending.load(std::memory_order_acquire) > 0) std::this_thread::yield();
   }
 };
 
@@ -197,13 +242,8 @@ struct SyncBench {
     delete gp.exchange(nullptr);
   }
   static void run(benchmark::State& st) {
-    typename F::Thread self;  // registered, offline: an updater between batches
-    SpanClock span;
-    while (st.KeepRunningBatch(1)) {
-      span.started();
-      F::synchronize();
-    }
-    span.finish(st, st.iterations());
+    typename F::Thread self;
+    qsbr_batches(st, self, 1, [&](benchmark::IterationCount) { F::synchronize(); });
   }
 };
 
@@ -233,6 +273,7 @@ void register_rcu_flavour(const char* impl) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  register_rcu_flavour<ScytheRcu>("scythe");
   register_rcu_flavour<UrcuQsbr>("urcu_qsbr");
   {
     using R = ReadBench<RefPlainLoad>;
