@@ -10,6 +10,7 @@ compare within one run.
   storm_sweep.py [--cpus 1,2,4,8] [--workers 1,2,4,8,16] [--seconds 2] [--orphans] [--depth D]
 """
 import argparse
+import os
 import sys
 
 import linux_ref
@@ -37,6 +38,7 @@ def main():
     # Boot (~5-10 s) + every run + slack for slow TCG at many vCPUs.
     timeout = 60 + len(workers) * (float(args.seconds) + 3) * 2
 
+    load0 = os.getloadavg()[0]
     rows, failed = [], False
     for cpus in cpus_list:
         res = linux_ref.boot(args.initrd, cpus, words, timeout, args.kernel, args.accel)
@@ -50,7 +52,8 @@ def main():
               f"  best w{best[0]}={best[1]}/s ({res.elapsed:.0f} s)", file=sys.stderr, flush=True)
 
     mode = "orphans" if args.orphans else "plain"
-    print(f"Linux storm ({mode}, depth {args.depth}, {args.seconds} s per run), cycles/s")
+    print(f"Linux storm ({mode}, depth {args.depth}, {args.seconds} s per run), cycles/s; "
+          f"host load average {load0:.1f} at start, {os.getloadavg()[0]:.1f} at end")
     print("vCPUs | " + " | ".join(f"w={w:<3}" for w in workers) + " | best workers | best cycles/s")
     print("------|" + "|".join("-------" for _ in workers) + "|--------------|--------------")
     for cpus, got in rows:
