@@ -1,0 +1,101 @@
+// Exceptions are reported in full (name, error code, registers, CR2 for page
+// faults, backtrace) and then panic: nothing in the kernel is expected to
+// fault yet. NMIs stop the CPU when another one has panicked.
+#include "traps.h"
+
+#include "apic.h"
+#include "kernel/console.h"
+#include "kernel/cpu.h"
+#include "kernel/panic.h"
+#include "x86.h"
+
+namespace x86 {
+namespace {
+
+constexpr const char* kExceptionNames[32] = {
+    "DIVIDE ERROR",
+    "DEBUG",
+    "NMI",
+    "BREAKPOINT",
+    "OVERFLOW",
+    "BOUND RANGE EXCEEDED",
+    "INVALID OPCODE",
+    "DEVICE NOT AVAILABLE",
+    "DOUBLE FAULT",
+    "COPROCESSOR SEGMENT OVERRUN",
+    "INVALID TSS",
+    "SEGMENT NOT PRESENT",
+    "STACK SEGMENT FAULT",
+    "GENERAL PROTECTION FAULT",
+    "PAGE FAULT",
+    "RESERVED (15)",
+    "X87 FLOATING POINT",
+    "ALIGNMENT CHECK",
+    "MACHINE CHECK",
+    "SIMD FLOATING POINT",
+    "VIRTUALIZATION",
+    "CONTROL PROTECTION",
+    "RESERVED (22)",
+    "RESERVED (23)",
+    "RESERVED (24)",
+    "RESERVED (25)",
+    "RESERVED (26)",
+    "RESERVED (27)",
+    "HYPERVISOR INJECTION",
+    "VMM COMMUNICATION",
+    "SECURITY",
+    "RESERVED (31)",
+};
+
+void dump_registers(const TrapFrame& f) {
+    using kernel::kprintf;
+    kprintf("  RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx\n", f.rax, f.rbx, f.rcx, f.rdx);
+    kprintf("  RSI=%016lx RDI=%016lx RBP=%016lx RSP=%016lx\n", f.rsi, f.rdi, f.rbp, f.rsp);
+    kprintf("  R8 =%016lx R9 =%016lx R10=%016lx R11=%016lx\n", f.r8, f.r9, f.r10, f.r11);
+    kprintf("  R12=%016lx R13=%016lx R14=%016lx R15=%016lx\n", f.r12, f.r13, f.r14, f.r15);
+    kprintf("  RIP=%016lx CS=%04lx SS=%04lx RFLAGS=%08lx CR3=%016lx\n", f.rip, f.cs, f.ss, f.rflags,
+            read_cr3());
+}
+
+[[noreturn]] void report_exception(const TrapFrame& f) {
+    const char* name = kExceptionNames[f.vector];
+    const uint64_t cr2 = f.vector == 14 ? read_cr2() : 0;
+    {
+        kernel::ConsoleGuard whole_report;
+        kernel::kprintf("EXCEPTION on cpu %u: vector %lu %s, error code %#lx\n",
+                        arch::this_cpu_id(), f.vector, name, f.error);
+        if (f.vector == 14)
+            kernel::kprintf("  CR2=%016lx (%s, %s, %s mode%s)\n", cr2,
+                            f.error & 1 ? "protection violation" : "page not present",
+                            f.error & 2 ? "write" : (f.error & 16 ? "instruction fetch" : "read"),
+                            f.error & 4 ? "user" : "kernel",
+                            f.error & 8 ? ", reserved bit set" : "");
+        dump_registers(f);
+    }
+    if (f.vector == 14)
+        kernel::panic_at(f.rip, f.rbp, "%s at RIP=%016lx CR2=%016lx", name, f.rip, cr2);
+    kernel::panic_at(f.rip, f.rbp, "%s at RIP=%016lx, error code %#lx", name, f.rip, f.error);
+}
+
+} // namespace
+} // namespace x86
+
+extern "C" void x86_64_trap_dispatch(x86::TrapFrame* frame) {
+    using namespace x86;
+    const uint64_t v = frame->vector;
+    if (v == 2 && kernel::panic_in_progress())
+        kernel::panic_stop_this_cpu(); // another CPU panicked and asked us to stop
+    if (v < 32)
+        report_exception(*frame);
+    if (v == kVectorSpurious)
+        return; // spurious APIC interrupts take no EOI
+    if (v >= kVectorPicBase && v < kVectorPicBase + 16)
+        return; // a spurious IRQ from the (masked) legacy PICs
+    if (v == kVectorTestIpi) {
+        kernel::this_cpu().test_ipis.fetch_add(1, std::memory_order_relaxed);
+        apic_eoi();
+        return;
+    }
+    kernel::kprintf("cpu %u: unexpected interrupt, vector %#lx\n", arch::this_cpu_id(), v);
+    apic_eoi();
+}

@@ -1,0 +1,33 @@
+// The kernel command line (QEMU -append, GRUB's multiboot line).
+//
+// Words are separated by spaces: `key=value` or a bare `flag`. A word the
+// kernel does not know is reported once at boot and otherwise ignored. The
+// first word is skipped when it is the image path that Multiboot loaders put
+// there (no '=' and not a known option).
+//
+// Options:
+//   console=ttyS0        boot console; COM1 is the only one (other values warn)
+//   quiet                only the summary, warnings and errors on the console
+//   test=NAME            run a boot self-test instead of the normal end of boot:
+//                          panic  panic from a chain of functions (checks backtraces)
+//                          fault  read an unmapped address (checks the page-fault report)
+//                          ipi    every CPU sends an IPI to every other and counts them
+//   maxcpus=N            bring up at most N CPUs, the boot CPU included
+//   smp_timeout_ms=N     how long the boot CPU waits for the others (default 10000)
+//   nox2apic             use xAPIC (MMIO) even when the CPU offers x2APIC
+#pragma once
+
+#include <stdint.h>
+
+namespace kernel::cmdline {
+
+void parse(const char* text); // copies text; reports unknown words
+const char* raw();            // the whole line as received
+
+// "key=value" -> "value"; bare "key" -> ""; absent -> nullptr. Last one wins.
+const char* value(const char* key);
+bool has(const char* key);
+uint64_t number(const char* key, uint64_t fallback); // fallback when absent or not a number
+bool equals(const char* key, const char* expected);
+
+} // namespace kernel::cmdline
