@@ -60,6 +60,9 @@ void parse(const char* text) {
             words[i - 1] = words[i];
         word_count--;
     }
+}
+
+void report_problems() {
     for (int i = 0; i < word_count; i++) {
         if (known(words[i]))
             continue;

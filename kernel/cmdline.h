@@ -11,7 +11,9 @@
 //   test=NAME            run a boot self-test instead of the normal end of boot:
 //                          panic  panic from a chain of functions (checks backtraces)
 //                          fault  read an unmapped address (checks the page-fault report)
-//                          ipi    every CPU sends an IPI to every other and counts them
+//                          ipi    the boot CPU sends an IPI to every other; all must answer
+//                          heap   kmalloc/kfree and new/delete over all size classes
+//                          overflow  overflow the stack into its guard page (double fault)
 //   maxcpus=N            bring up at most N CPUs, the boot CPU included
 //   smp_timeout_ms=N     how long the boot CPU waits for the others (default 10000)
 //   nox2apic             use xAPIC (MMIO) even when the CPU offers x2APIC
@@ -21,7 +23,8 @@
 
 namespace kernel::cmdline {
 
-void parse(const char* text); // copies text; reports unknown words
+void parse(const char* text); // copies text
+void report_problems();       // unknown words (each once), unsupported values
 const char* raw();            // the whole line as received
 
 // "key=value" -> "value"; bare "key" -> ""; absent -> nullptr. Last one wins.

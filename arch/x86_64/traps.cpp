@@ -71,6 +71,11 @@ void dump_registers(const TrapFrame& f) {
                             f.error & 4 ? "user" : "kernel",
                             f.error & 8 ? ", reserved bit set" : "");
         dump_registers(f);
+        const kernel::Cpu& cpu = kernel::this_cpu();
+        if (f.rsp < cpu.stack_bottom && f.rsp + 4096 >= cpu.stack_bottom)
+            kernel::kprintf("  RSP is in the guard page below this CPU's stack (%#lx-%#lx): "
+                            "kernel stack overflow\n",
+                            cpu.stack_bottom, cpu.stack_top);
     }
     if (f.vector == 14)
         kernel::panic_at(f.rip, f.rbp, "%s at RIP=%016lx CR2=%016lx", name, f.rip, cr2);

@@ -25,25 +25,25 @@ concept Platform = lf::Platform<P>;
 // if allocations may happen in interrupt context), a std::mutex on the host.
 template <class L>
 concept BasicLock = requires(L& l) {
-  l.lock();
-  l.unlock();
+    l.lock();
+    l.unlock();
 };
 
 template <BasicLock L>
 class [[nodiscard]] LockGuard {
- public:
-  explicit LockGuard(L& l) noexcept : l_(l) { l_.lock(); }
-  ~LockGuard() { l_.unlock(); }
-  LockGuard(const LockGuard&) = delete;
-  LockGuard& operator=(const LockGuard&) = delete;
+public:
+    explicit LockGuard(L& l) noexcept : l_(l) { l_.lock(); }
+    ~LockGuard() { l_.unlock(); }
+    LockGuard(const LockGuard&) = delete;
+    LockGuard& operator=(const LockGuard&) = delete;
 
- private:
-  L& l_;
+private:
+    L& l_;
 };
 
 // Physical page frame number (physical address >> kPageShift).
 using pfn_t = std::uint64_t;
-inline constexpr pfn_t kNoPfn = std::numeric_limits<pfn_t>::max();  // "no page": exhaustion
+inline constexpr pfn_t kNoPfn = std::numeric_limits<pfn_t>::max(); // "no page": exhaustion
 
 inline constexpr unsigned kPageShift = 12;
 inline constexpr std::size_t kPageSize = std::size_t{1} << kPageShift;
@@ -52,20 +52,20 @@ inline constexpr std::size_t kPageSize = std::size_t{1} << kPageShift;
 // readers on any CPU. The writer does load+store, not an RMW: no lock prefix on the hot path.
 // Relaxed is enough: readers want a recent value, not an ordering with other memory.
 class Counter {
- public:
-  void add(std::uint64_t n = 1) noexcept {
-    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  }
-  void sub(std::uint64_t n = 1) noexcept {
-    v_.store(v_.load(std::memory_order_relaxed) - n, std::memory_order_relaxed);
-  }
-  void set(std::uint64_t n) noexcept { v_.store(n, std::memory_order_relaxed); }
-  std::uint64_t get() const noexcept { return v_.load(std::memory_order_relaxed); }
+public:
+    void add(std::uint64_t n = 1) noexcept {
+        v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
+    void sub(std::uint64_t n = 1) noexcept {
+        v_.store(v_.load(std::memory_order_relaxed) - n, std::memory_order_relaxed);
+    }
+    void set(std::uint64_t n) noexcept { v_.store(n, std::memory_order_relaxed); }
+    std::uint64_t get() const noexcept { return v_.load(std::memory_order_relaxed); }
 
- private:
-  std::atomic<std::uint64_t> v_{0};
+private:
+    std::atomic<std::uint64_t> v_{0};
 };
 
 #define SCYTHE_MM_VERIFY(P, expr) SCYTHE_LF_VERIFY(P, expr)
 
-}  // namespace scythe::mm
+} // namespace scythe::mm

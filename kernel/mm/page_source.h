@@ -19,26 +19,26 @@ namespace scythe::mm {
 
 template <class M>
 concept DirectMap = requires(const M& m, pfn_t pfn, const void* p) {
-  { m.to_virt(pfn) } -> std::same_as<void*>;
-  { m.to_pfn(p) } -> std::same_as<pfn_t>;
+    { m.to_virt(pfn) } -> std::same_as<void*>;
+    { m.to_pfn(p) } -> std::same_as<pfn_t>;
 };
 
 // Cache: PageCache (page_cache.h) or anything with alloc_block(order) -> pfn_t (kNoPfn on
 // failure) and free_block(pfn, order).
 template <class Cache, DirectMap Map>
 class CachePageSource {
- public:
-  CachePageSource(Cache& cache, const Map& map) noexcept : cache_(cache), map_(map) {}
+public:
+    CachePageSource(Cache& cache, const Map& map) noexcept : cache_(cache), map_(map) {}
 
-  void* alloc_pages(unsigned order) noexcept {
-    pfn_t pfn = cache_.alloc_block(order);
-    return pfn == kNoPfn ? nullptr : map_.to_virt(pfn);
-  }
-  void free_pages(void* p, unsigned order) noexcept { cache_.free_block(map_.to_pfn(p), order); }
+    void* alloc_pages(unsigned order) noexcept {
+        pfn_t pfn = cache_.alloc_block(order);
+        return pfn == kNoPfn ? nullptr : map_.to_virt(pfn);
+    }
+    void free_pages(void* p, unsigned order) noexcept { cache_.free_block(map_.to_pfn(p), order); }
 
- private:
-  Cache& cache_;
-  const Map& map_;
+private:
+    Cache& cache_;
+    const Map& map_;
 };
 
-}  // namespace scythe::mm
+} // namespace scythe::mm
