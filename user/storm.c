@@ -46,11 +46,12 @@ static uint64_t eagain_count;
 #define CHAIN_FAIL_WAIT 0xf2
 #define CHAIN_FAIL_STATUS 0xf3
 
+/* fork, retrying EAGAIN/ENOMEM for up to about 10 s (then it is an error). */
 static pid_t fork_retry(void)
 {
-	for (;;) {
+	for (int tries = 0;; tries++) {
 		pid_t p = fork();
-		if (p >= 0 || (errno != EAGAIN && errno != ENOMEM))
+		if (p >= 0 || (errno != EAGAIN && errno != ENOMEM) || tries >= 10000)
 			return p;
 		eagain_count++;
 		struct timespec ts = {0, 1000000};
