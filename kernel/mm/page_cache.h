@@ -57,7 +57,9 @@ concept PageBackend = requires(B& b, pfn_t pfn, pfn_t* out, std::size_t n, unsig
     { b.frame(pfn) } -> std::same_as<PageFrame&>;
 };
 
-template <Platform P, PageBackend Buddy, std::size_t Capacity = 256,
+// Footprint: P::kMaxCpus * (8 * Capacity + 64) bytes, in one object (the kernel's kMaxCpus is
+// 256: 272 KiB at the default Capacity; a statically allocated instance is fine).
+template <Platform P, PageBackend Buddy, std::size_t Capacity = 128,
           class Guard = typename P::PreemptGuard>
 class PageCache {
 public:

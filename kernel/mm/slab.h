@@ -22,6 +22,10 @@
 // Not (yet) done from the paper: the depot's working-set reaping (reap() here flushes the whole
 // depot) and run-time magazine resizing under contention.
 //
+// Debug limits: the slab layer stops on a foreign pointer, a misaligned one, or a free past a
+// slab's allocated count; a double free of an object that is still parked in a magazine is not
+// detected (it would need a per-object state word or a magazine scan).
+//
 // Remote frees: an object freed on another CPU goes into the freeing CPU's magazines, exactly
 // like a local free; objects have no home CPU (same policy as page_cache.h).
 //
