@@ -10,13 +10,19 @@
 // An update is remove + reinsert of the same pid with a fresh node; the RCU
 // tables free the old node through call_rcu, the others free it at once.
 // Items/s = operations (lookups + updates) per second, all threads summed.
-#include <shared_mutex>
 #include <mutex>
+#include <new>
+#include <shared_mutex>
 #include <unordered_map>
+#include <vector>
 
 #include <oneapi/tbb/concurrent_hash_map.h>
 
 #include "bench_common.h"
+#include "lockfree/host/platform.h"
+#include "lockfree/intrusive.h"
+#include "lockfree/rcu.h"
+#include "lockfree/rcu_hash.h"
 #include "urcu_qsbr.h"
 #include <urcu/rculfhash.h>
 
@@ -34,6 +40,86 @@ struct NoRcu {
   void online() {}
   void offline() {}
   void quiescent() {}
+};
+
+// ---------------------------------------------------------------------------
+// Ours: lockfree/rcu_hash.h over lockfree/rcu.h; threads are HostPlatform CPUs.
+namespace lf = scythe::lf;
+using HostRcu = lf::Rcu<lf::HostPlatform>;
+HostRcu g_rcu;
+
+class ScytheHash {
+ public:
+  struct Node : lf::RcuHashNode<> {
+    Payload p;
+    lf::RcuHead rh;
+  };
+  struct Traits {
+    using Key = uint64_t;
+    static Key key(const Node& n) { return n.p.pid; }
+    static uint64_t hash(const Key& k) { return mix64(k); }
+  };
+  struct Alloc {
+    void* allocate(size_t bytes, size_t align) noexcept {
+      return ::operator new(bytes, std::align_val_t(align), std::nothrow);
+    }
+    void deallocate(void* p, size_t, size_t align) noexcept {
+      ::operator delete(p, std::align_val_t(align));
+    }
+  };
+  using Table = lf::RcuHashTable<Node, Traits, HostRcu, Alloc>;
+
+  struct Thread {
+    lf::HostCpu cpu;  // a host thread plays a CPU
+    void online() { g_rcu.online(); }
+    void offline() { g_rcu.offline(); }
+    void quiescent() { g_rcu.quiescent_state(); }
+  };
+
+  explicit ScytheHash(uint32_t keys) {
+    unsigned order = 0;
+    while ((uint32_t{1} << order) < keys) ++order;
+    table_ = new Table(g_rcu, Alloc{}, order);  // pre-sized: one bucket per key
+    lf::HostCpu self;  // insert pins and counts per CPU
+    for (uint64_t pid = 1; pid <= keys; ++pid) insert(pid);
+  }
+  ~ScytheHash() {
+    // No reader is left. Let pending call_rcu callbacks free the removed
+    // nodes, then free what is still linked (the table does not own nodes).
+    lf::HostCpu self;
+    g_rcu.barrier();
+    std::vector<Node*> left;
+    g_rcu.read_lock();
+    table_->for_each([&](Node& n) { left.push_back(&n); });
+    g_rcu.read_unlock();
+    delete table_;
+    for (Node* n : left) delete n;
+  }
+
+  uint64_t lookup(Thread&, uint64_t pid) {
+    uint64_t r = 0;
+    g_rcu.read_lock();
+    if (Node* n = table_->lookup(pid)) r = n->p.data;
+    g_rcu.read_unlock();
+    return r;
+  }
+
+  void update(Thread&, uint64_t pid) {
+    Node* old = table_->remove(pid);
+    if (old == nullptr) return;  // another updater owns this pid right now
+    g_rcu.call_rcu(&old->rh, free_node);
+    insert(pid);
+  }
+
+ private:
+  static void free_node(lf::RcuHead* h) { delete lf::owner_of<&Node::rh>(h); }
+  void insert(uint64_t pid) {
+    auto* n = new Node{};
+    n->p = {pid, pid * 3};
+    if (!table_->insert(n)) delete n;  // someone else reinserted it first
+  }
+
+  Table* table_;
 };
 
 // ---------------------------------------------------------------------------
@@ -232,6 +318,7 @@ void register_impl(const char* impl) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  register_impl<ScytheHash>("scythe");
   register_impl<UrcuLfht>("urcu_rculfhash");
   register_impl<TbbChm>("tbb_chm");
   register_impl<SharedMutexMap>("shared_mutex_map");
