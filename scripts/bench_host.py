@@ -195,6 +195,44 @@ def print_table(family, rows, cases, impls):
         print(fmt(r))
 
 
+# Issue 3's targets, checked on the measured figures (informational only: a
+# timing is never a test). (family, description, row filter, baseline, min ratio)
+TARGETS = [
+    ("PidLookup", "pid lookup, 1-2 threads: >= rculfhash",
+     lambda case, t: t in (1, 2), "urcu_rculfhash", 1.0),
+    ("PidLookup", "pid lookup 90/10, 1-2 threads: >= 3x TBB concurrent_hash_map",
+     lambda case, t: t in (1, 2) and case.startswith("90_10"), "tbb_chm", 3.0),
+    ("DeadHandoff", "dead hand-off: >= liburcu lfstack at every thread count",
+     lambda case, t: True, "urcu_lfstack", 1.0),
+    ("RcuRead", "RCU read side: within noise (>= 0.9x) of urcu-qsbr",
+     lambda case, t: True, "urcu_qsbr", 0.9),
+]
+
+
+def check_targets(all_fams):
+    lines = []
+    for family, desc, want, base, need in TARGETS:
+        rows = all_fams.get(family)
+        if not rows:
+            continue
+        misses, n = [], 0
+        for (case, t), cell in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            ours, other = cell.get(OURS), cell.get(base)
+            if not want(case, t) or not isinstance(ours, float) or not isinstance(other, float):
+                continue
+            n += 1
+            if ours / other < need:
+                misses.append(f"{case} t{t}: {ours / other:.2f}x")
+        if n == 0:
+            lines.append(f"  n/a    {desc} (no rows)")
+        elif not misses:
+            lines.append(f"  met    {desc} ({n} rows)")
+        else:
+            lines.append(f"  MISSED {desc}: {len(misses)} of {n} rows below "
+                         f"{need:g}x: " + ", ".join(misses))
+    return lines
+
+
 def machine_line(ctx):
     caches = ", ".join(f"L{c.get('level')}{c.get('type', '')[0:1].lower()} {c.get('size', 0) // 1024}K"
                        for c in ctx.get("caches", []) if c.get("type") != "Instruction")
@@ -240,6 +278,7 @@ def main():
     print("\nItems/s summed over threads; ratio = ours (scythe) / other, '*' = below 1.0 "
           "(ours slower); best baseline excludes ref_* reference points.")
     ctx_printed = False
+    all_fams = {}
     for name, path in jsons:
         if not os.path.exists(path):
             failed.append(f"{name}: no JSON at {path}")
@@ -255,7 +294,13 @@ def main():
         print(f"\n## {name} (raw: {path})")
         for family, rows in fams.items():
             print_table(family, rows, case_order[family], impl_order[family])
+            all_fams[family] = rows
         failed += [f"{name}: {e}" for e in errors]
+
+    targets = check_targets(all_fams)
+    if targets:
+        print("\n## Targets (issue 3; informational, timings are never asserted)\n")
+        print("\n".join(targets))
 
     if failed:
         print("\nFAILED:\n  " + "\n  ".join(failed))
