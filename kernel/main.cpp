@@ -9,6 +9,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
+#include "kernel/lf_platform.h" // compiled here so the Platform check runs
 #include "kernel/mm/pmm.h"
 #include "kernel/power.h"
 #include "kernel/selftest.h"

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 namespace arch {
@@ -58,3 +60,11 @@ inline uint64_t cycle_counter() {
 }
 
 } // namespace arch
+
+// Default failure hook for smp/assert.h in host builds (weak: a test may
+// define its own, e.g. to count failures).
+extern "C" [[gnu::weak, noreturn]] void scythe_assert_fail(const char* expr, const char* file,
+                                                           int line) {
+    std::fprintf(stderr, "assertion failed: %s at %s:%d\n", expr, file, line);
+    std::abort();
+}

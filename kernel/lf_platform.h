@@ -1,0 +1,60 @@
+// The kernel's implementation of lockfree/'s Platform concept
+// (lockfree/platform.h): what the lock-free structures need from the kernel.
+//
+// Today there is no scheduler and no preemption, so PreemptGuard has nothing
+// to disable (it still nests and pins, trivially), and wait() spins until the
+// word changes. The kernel-core issue replaces both with a preempt counter
+// and a real sleep.
+#pragma once
+
+#include <atomic>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/cpu.h"
+#include "kernel/cpu.h"
+#include "kernel/panic.h"
+#include "lockfree/platform.h"
+#include "smp/percpu.h"
+
+namespace kernel {
+
+struct LfPlatform {
+    static constexpr size_t kMaxCpus = smp::kMaxCpus;
+    static size_t max_cpus() noexcept { return cpus_enumerated(); }
+    static size_t cpu_id() noexcept { return arch::this_cpu_id(); }
+    static void cpu_relax() noexcept { arch::cpu_relax(); }
+
+    class PreemptGuard {
+    public:
+        PreemptGuard() = default;
+        PreemptGuard(const PreemptGuard&) = delete;
+        PreemptGuard& operator=(const PreemptGuard&) = delete;
+    };
+
+    class IrqGuard {
+    public:
+        IrqGuard() : saved_(arch::irq_save()) {}
+        ~IrqGuard() { arch::irq_restore(saved_); }
+        IrqGuard(const IrqGuard&) = delete;
+        IrqGuard& operator=(const IrqGuard&) = delete;
+
+    private:
+        arch::IrqState saved_;
+    };
+
+    [[noreturn]] static void assert_fail(const char* expr, const char* file, int line) {
+        panic("lockfree assertion failed: %s at %s:%d", expr, file, line);
+    }
+
+    static void wait(std::atomic<uint32_t>& word, uint32_t old) {
+        // acquire: pairs with the waker's release (see lf::Event).
+        while (word.load(std::memory_order_acquire) == old)
+            arch::cpu_relax();
+    }
+    static void wake_all(std::atomic<uint32_t>&) {}
+};
+
+static_assert(scythe::lf::Platform<LfPlatform>);
+
+} // namespace kernel
