@@ -14,6 +14,7 @@
 //                          ipi    the boot CPU sends an IPI to every other; all must answer
 //                          heap   kmalloc/kfree and new/delete over all size classes
 //                          overflow  overflow the stack into its guard page (double fault)
+//                          ap_panic  the last CPU panics in an IPI handler; the others stop
 //   maxcpus=N            bring up at most N CPUs, the boot CPU included
 //   smp_timeout_ms=N     how long the boot CPU waits for the others (default 10000)
 //   nox2apic             use xAPIC (MMIO) even when the CPU offers x2APIC

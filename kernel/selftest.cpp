@@ -1,5 +1,7 @@
 #include "kernel/selftest.h"
 
+#include <atomic>
+
 #include "arch/smp.h"
 #include "arch/time.h"
 #include "kernel/console.h"
@@ -41,6 +43,8 @@
 
 namespace kernel {
 namespace {
+
+std::atomic<bool> panic_on_test_ipi{false};
 
 int test_panic() {
     selftest_panic_outer();
@@ -120,16 +124,45 @@ int test_ipi() {
     return answered == sent ? 0 : 1;
 }
 
+// The last CPU panics from its IPI handler: the report must name it, and the
+// boot CPU (spinning below) must be stopped by the panic's NMI.
+int test_ap_panic() {
+    const uint32_t target = cpus_enumerated() - 1;
+    if (target == 0 || !cpu_block(target).online.load()) {
+        kprintf("selftest ap_panic: needs a second CPU online\n");
+        return 1;
+    }
+    panic_on_test_ipi.store(true);
+    arch::send_ipi(target, arch::Ipi::Test);
+    const uint64_t deadline = arch::monotonic_ns() + 5'000'000'000ull;
+    while (arch::monotonic_ns() < deadline)
+        arch::cpu_relax();
+    kprintf("selftest ap_panic: cpu %u did not panic\n", target);
+    return 1;
+}
+
 struct Test {
     const char* name;
     int (*run)();
 };
+// clang-format off
 constexpr Test kTests[] = {
-    {"panic", test_panic}, {"fault", test_fault},       {"ipi", test_ipi},
-    {"heap", test_heap},   {"overflow", test_overflow},
+    {"panic", test_panic},
+    {"fault", test_fault},
+    {"ipi", test_ipi},
+    {"heap", test_heap},
+    {"overflow", test_overflow},
+    {"ap_panic", test_ap_panic},
 };
+// clang-format on
 
 } // namespace
+
+void on_test_ipi() {
+    this_cpu().test_ipis.fetch_add(1, std::memory_order_relaxed);
+    if (panic_on_test_ipi.load())
+        panic("selftest: deliberate panic on cpu %u", arch::this_cpu_id());
+}
 
 bool run_selftest(const char* name, int* status) {
     for (const Test& t : kTests) {

@@ -8,4 +8,7 @@ namespace kernel {
 // Runs the test `name` and returns its status; false if there is no such test.
 bool run_selftest(const char* name, int* status);
 
+// Handler for arch::Ipi::Test: counts it, and panics when test=ap_panic armed it.
+void on_test_ipi();
+
 } // namespace kernel

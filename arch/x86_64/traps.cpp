@@ -7,6 +7,7 @@
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
+#include "kernel/selftest.h"
 #include "x86.h"
 
 namespace x86 {
@@ -97,8 +98,8 @@ extern "C" void x86_64_trap_dispatch(x86::TrapFrame* frame) {
     if (v >= kVectorPicBase && v < kVectorPicBase + 16)
         return; // a spurious IRQ from the (masked) legacy PICs
     if (v == kVectorTestIpi) {
-        kernel::this_cpu().test_ipis.fetch_add(1, std::memory_order_relaxed);
-        apic_eoi();
+        apic_eoi(); // before the handler: it may panic and never return
+        kernel::on_test_ipi();
         return;
     }
     kernel::kprintf("cpu %u: unexpected interrupt, vector %#lx\n", arch::this_cpu_id(), v);
