@@ -70,10 +70,16 @@ void smp_init() {
         arch::cpu_relax();
     const uint64_t elapsed_ms = (arch::monotonic_ns() - start) / 1'000'000ull;
 
-    for (uint32_t i = 1; i < enumerated; i++)
-        if (!cpus[i].online.load(std::memory_order_acquire))
+    // One pass decides who made it, so the summary agrees with the list
+    // even if a late CPU arrives while we print.
+    uint32_t arrived = 1;
+    for (uint32_t i = 1; i < enumerated; i++) {
+        if (cpus[i].online.load(std::memory_order_acquire))
+            arrived++;
+        else
             kprintf("smp: cpu %u (APIC id %u) did not come online\n", i, cpus[i].hw_id);
-    kprintf("smp: %u of %u CPUs online in %lu ms\n", cpus_online(), enumerated, elapsed_ms);
+    }
+    kprintf("smp: %u of %u CPUs online in %lu ms\n", arrived, enumerated, elapsed_ms);
 }
 
 void secondary_cpu_main() {
