@@ -4,7 +4,8 @@
 //   BM_<Family>/<impl>/<case...>[/real_time]/threads:N
 // <impl> "scythe" is ours; every other impl is a baseline, except impls named
 // "ref_*", which are reference points (e.g. a plain load) shown but never
-// counted as the "best baseline". All figures are items/s (items_per_second).
+// counted as the "best baseline". All figures are items/s summed over threads:
+// span_items_per_second (see SpanClock), next to GB's own items_per_second.
 #pragma once
 
 #include <benchmark/benchmark.h>
