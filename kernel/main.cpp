@@ -13,6 +13,7 @@
 #include "kernel/mm/pmm.h"
 #include "kernel/power.h"
 #include "kernel/selftest.h"
+#include "kernel/xcall.h"
 
 namespace kernel {
 namespace {
@@ -52,6 +53,7 @@ void kernel_main(const BootInfo& boot) {
     arch::irq_enable(); // nothing but IPIs can arrive: PICs masked, no timer yet
 
     smp_init();
+    xcall_init();
     report_cpus();
 
     int status = kPowerOk;

@@ -141,6 +141,13 @@ int test_ap_panic() {
     return 1;
 }
 
+} // namespace
+
+// Self-tests in their own files (kernel/selftest_*.cpp).
+int selftest_xcall();
+
+namespace {
+
 struct Test {
     const char* name;
     int (*run)();
@@ -153,6 +160,7 @@ constexpr Test kTests[] = {
     {"heap", test_heap},
     {"overflow", test_overflow},
     {"ap_panic", test_ap_panic},
+    {"xcall", selftest_xcall},
 };
 // clang-format on
 

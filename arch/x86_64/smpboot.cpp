@@ -112,6 +112,10 @@ void send_ipi(uint32_t cpu, Ipi kind) {
         x86::apic_send(kernel::cpu_block(cpu).hw_id,
                        x86::kIcrFixed | x86::kIcrAssert | x86::kVectorTestIpi);
         break;
+    case Ipi::Call:
+        x86::apic_send(kernel::cpu_block(cpu).hw_id,
+                       x86::kIcrFixed | x86::kIcrAssert | x86::kVectorCallIpi);
+        break;
     }
 }
 

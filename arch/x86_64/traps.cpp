@@ -8,6 +8,7 @@
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/selftest.h"
+#include "kernel/xcall.h"
 #include "x86.h"
 
 namespace x86 {
@@ -100,6 +101,11 @@ extern "C" void x86_64_trap_dispatch(x86::TrapFrame* frame) {
     if (v == kVectorTestIpi) {
         apic_eoi(); // before the handler: it may panic and never return
         kernel::on_test_ipi();
+        return;
+    }
+    if (v == kVectorCallIpi) {
+        apic_eoi(); // first: a called function may send IPIs or panic
+        kernel::on_call_ipi();
         return;
     }
     kernel::kprintf("cpu %u: unexpected interrupt, vector %#lx\n", arch::this_cpu_id(), v);

@@ -18,6 +18,7 @@ struct TrapFrame {
 // PIC range 0x20-0x2f, which is masked).
 inline constexpr uint8_t kVectorPicBase = 0x20;
 inline constexpr uint8_t kVectorTestIpi = 0xf0;
+inline constexpr uint8_t kVectorCallIpi = 0xf1;
 inline constexpr uint8_t kVectorSpurious = 0xff;
 
 } // namespace x86

@@ -20,6 +20,7 @@ void start_secondary_cpus(uint32_t count);
 
 enum class Ipi {
     Test, // counted by the receiver (test=ipi)
+    Call, // cross-call requests queued (kernel/xcall.h): run kernel::on_call_ipi()
 };
 void send_ipi(uint32_t cpu, Ipi kind);
 
