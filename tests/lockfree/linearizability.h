@@ -13,6 +13,10 @@
 // return means the pending operations cannot be ordered from here: backtrack. Lowe's cache of
 // (set of linearized ops, model state) prunes configurations already shown to fail.
 // Worst case exponential; split histories by key (split_by) to keep each search small.
+// The cache keys the linearized set by a 128-bit Zobrist hash (XOR of per-operation random
+// words), so a step costs O(1). A collision (probability ~2^-128 per pair) wrongly marks a
+// configuration as visited, which can only prune a good branch: a false rejection, never a false
+// acceptance.
 // Pruning: an operation that is legal and leaves the state unchanged (a lookup, a failed insert)
 // is linearized as soon as it is minimal, without a choice point: moving it earlier in any
 // linearization keeps every result and every real-time constraint (all its predecessors are
@@ -99,18 +103,25 @@ class Checker {
       }
     };
 
-    std::vector<std::uint64_t> linearized((n + 63) / 64, 0);
+    auto mix = [](std::uint64_t z) {  // splitmix64
+      z += 0x9e3779b97f4a7c15ULL;
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+      return z ^ (z >> 31);
+    };
+    std::vector<std::uint64_t> z1(n), z2(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      z1[i] = mix(2 * i);
+      z2[i] = mix(2 * i + 1);
+    }
+    std::uint64_t set1 = 0, set2 = 0;  // Zobrist hash of the linearized set
     struct Key {
-      std::vector<std::uint64_t> bits;
+      std::uint64_t h1, h2;
       State s;
-      bool operator==(const Key& o) const { return s == o.s && bits == o.bits; }
+      bool operator==(const Key& o) const { return h1 == o.h1 && h2 == o.h2 && s == o.s; }
     };
     struct KeyHash {
-      std::size_t operator()(const Key& k) const {
-        std::size_t x = M::hash(k.s);
-        for (auto w : k.bits) x = x * 1000003u ^ std::hash<std::uint64_t>{}(w);
-        return x;
-      }
+      std::size_t operator()(const Key& k) const { return k.h1 ^ (M::hash(k.s) * 31); }
     };
     std::unordered_set<Key, KeyHash> cache;
     struct Frame {
@@ -127,12 +138,10 @@ class Checker {
       if (ev.call) {
         State s2 = state;
         bool ok = M::step(s2, h[ev.op].op);
+        if (ok) ok = cache.insert(Key{set1 ^ z1[ev.op], set2 ^ z2[ev.op], s2}).second;
         if (ok) {
-          linearized[ev.op / 64] |= std::uint64_t{1} << (ev.op % 64);
-          ok = cache.insert(Key{linearized, s2}).second;
-          if (!ok) linearized[ev.op / 64] &= ~(std::uint64_t{1} << (ev.op % 64));
-        }
-        if (ok) {
+          set1 ^= z1[ev.op];
+          set2 ^= z2[ev.op];
           stack.push_back({ev.op, state, s2 == state});
           state = s2;
           lift(ev.op);
@@ -147,7 +156,8 @@ class Checker {
           const Frame f = stack.back();
           stack.pop_back();
           state = f.before;
-          linearized[f.op / 64] &= ~(std::uint64_t{1} << (f.op % 64));
+          set1 ^= z1[f.op];
+          set2 ^= z2[f.op];
           unlift(f.op);
           e = next[call_of[f.op]];
           if (!f.forced) break;

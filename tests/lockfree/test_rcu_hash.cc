@@ -202,7 +202,7 @@ TEST(RcuHash, ResizeDuringLookups) {
   HostCpu cpu;
   std::atomic<std::int64_t> live{0};
   auto rcu = std::make_unique<Rcu>();
-  Rcu::OnlineScope on(*rcu);
+  rcu->online();
   auto t = std::make_unique<Table<MixTraits>>(*rcu, CountingAlloc{&live}, 2);
   std::deque<Proc> stable, churn;
   for (std::uint64_t i = 0; i < kStable; ++i) stable.emplace_back(2 * i);      // even: present
@@ -251,6 +251,9 @@ TEST(RcuHash, ResizeDuringLookups) {
     }
     rcu->quiescent_state();
   }
+  // Offline before blocking in join(): an online CPU that stops reporting quiescent states
+  // would stall the churner's synchronize() forever (the QSBR contract).
+  rcu->offline();
   churner.join();
   stop.store(true);
   for (auto& th : readers) th.join();
