@@ -5,6 +5,7 @@
 #include "kernel/acpi/acpi.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
+#include "kernel/sched/sched.h"
 
 namespace kernel {
 namespace {
@@ -88,8 +89,7 @@ void secondary_cpu_main() {
 }
 
 void idle_loop() {
-    for (;;)
-        arch::wait_for_interrupt();
+    sched::run_idle_thread(); // this boot context becomes the CPU's idle thread
 }
 
 } // namespace kernel

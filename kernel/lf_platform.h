@@ -1,10 +1,10 @@
 // The kernel's implementation of lockfree/'s Platform concept
 // (lockfree/platform.h): what the lock-free structures need from the kernel.
 //
-// Today there is no scheduler and no preemption, so PreemptGuard has nothing
-// to disable (it still nests and pins, trivially), and wait() spins until the
-// word changes. The kernel-core issue replaces both with a preempt counter
-// and a real sleep.
+// PreemptGuard raises the scheduler's preempt counter (kernel/sched/preempt.h):
+// no switch on this CPU while it lives. wait() still spins until the word
+// changes (preemptible, so other threads on this CPU run meanwhile); it may
+// sleep on a wait queue later.
 #pragma once
 
 #include <atomic>
@@ -14,6 +14,7 @@
 #include "arch/cpu.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
+#include "kernel/sched/preempt.h"
 #include "lockfree/platform.h"
 #include "smp/percpu.h"
 
@@ -27,7 +28,8 @@ struct LfPlatform {
 
     class PreemptGuard {
     public:
-        PreemptGuard() = default;
+        PreemptGuard() { sched::preempt_disable(); }
+        ~PreemptGuard() { sched::preempt_enable(); }
         PreemptGuard(const PreemptGuard&) = delete;
         PreemptGuard& operator=(const PreemptGuard&) = delete;
     };

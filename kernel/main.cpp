@@ -12,6 +12,7 @@
 #include "kernel/lf_platform.h" // compiled here so the Platform check runs
 #include "kernel/mm/pmm.h"
 #include "kernel/power.h"
+#include "kernel/sched/sched.h"
 #include "kernel/selftest.h"
 #include "kernel/xcall.h"
 
@@ -51,6 +52,7 @@ void kernel_main(const BootInfo& boot) {
     acpi::init();
     arch::interrupts_init(!cmdline::has("nox2apic"));
     arch::irq_enable(); // nothing but IPIs can arrive: PICs masked, no timer yet
+    sched::init();      // this context becomes thread "main"; CPU 0's tick starts
 
     smp_init();
     xcall_init();

@@ -10,6 +10,7 @@
 #include "kernel/mm/heap.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/panic.h"
+#include "kernel/sched/selftest_sched.h"
 
 // Global, noinline, and out of any namespace so the backtrace shows these
 // exact names; the boot test greps for them.
@@ -160,6 +161,10 @@ constexpr Test kTests[] = {
     {"heap", test_heap},
     {"overflow", test_overflow},
     {"ap_panic", test_ap_panic},
+    {"kthreads", sched::test_kthreads},
+    {"waitq", sched::test_waitq},
+    {"preempt", sched::test_preempt},
+    {"mutex", sched::test_mutex},
     {"xcall", selftest_xcall},
 };
 // clang-format on

@@ -93,4 +93,12 @@ void apic_eoi() {
     write(kEoi, 0);
 }
 
+uint32_t apic_read_reg(uint32_t offset) {
+    return read(Reg(offset));
+}
+
+void apic_write_reg(uint32_t offset, uint32_t value) {
+    write(Reg(offset), value);
+}
+
 } // namespace x86

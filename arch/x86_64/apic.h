@@ -20,5 +20,8 @@ bool apic_x2_mode();
 uint32_t apic_id();
 void apic_send(uint32_t dest_apic_id, uint32_t icr_low); // waits until the IPI is sent
 void apic_eoi();
+// Any local APIC register by its xAPIC offset (the timer uses these).
+uint32_t apic_read_reg(uint32_t offset);
+void apic_write_reg(uint32_t offset, uint32_t value);
 
 } // namespace x86

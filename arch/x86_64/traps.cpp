@@ -7,6 +7,7 @@
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
+#include "kernel/sched/sched.h"
 #include "kernel/selftest.h"
 #include "kernel/xcall.h"
 #include "x86.h"
@@ -98,6 +99,15 @@ extern "C" void x86_64_trap_dispatch(x86::TrapFrame* frame) {
         return; // spurious APIC interrupts take no EOI
     if (v >= kVectorPicBase && v < kVectorPicBase + 16)
         return; // a spurious IRQ from the (masked) legacy PICs
+    if (v == kVectorTimer || v == kVectorReschedIpi) {
+        apic_eoi(); // first: we may switch threads below and return here much later
+        if (v == kVectorTimer)
+            kernel::sched::on_timer_tick();
+        else
+            kernel::sched::on_reschedule_ipi();
+        kernel::sched::preempt_on_interrupt_exit();
+        return;
+    }
     if (v == kVectorTestIpi) {
         apic_eoi(); // before the handler: it may panic and never return
         kernel::on_test_ipi();

@@ -1,0 +1,344 @@
+// The per-CPU scheduler (sched.h): run queues, the switch and its tail,
+// idle threads, wakeups, load balancing and placement.
+//
+// Locking: each run queue has its own lock, taken with interrupts off. A CPU
+// holds its own queue's lock across a context switch; the thread switched
+// to releases it first thing (finish_switch), so another CPU that takes the
+// lock never sees a thread whose registers are still being saved. No path
+// holds two run queue locks; wait queue locks are taken before run queue
+// locks (a wakeup), never after.
+#include <new>
+
+#include "arch/context.h"
+#include "arch/cpu.h"
+#include "arch/timer.h"
+#include "kernel/console.h"
+#include "kernel/cpu.h"
+#include "kernel/lf_platform.h"
+#include "kernel/mm/heap.h"
+#include "kernel/panic.h"
+#include "kernel/sched/preempt.h"
+#include "kernel/sched/run_queue.h"
+#include "kernel/sched/sched.h"
+#include "lockfree/percpu_queue.h"
+#include "smp/percpu.h"
+
+namespace kernel::sched {
+
+LockClass run_queue_class("run_queue");
+
+namespace {
+
+smp::PerCpu<RunQueue> run_queues;
+scythe::lf::PerCpuDeadQueue<&Thread::dead_hook, LfPlatform> dead_threads;
+
+RunQueue& local_rq() { // interrupts off, or the caller is pinned
+    return run_queues.local();
+}
+
+// Frees the threads that exited on this CPU. Only called once the CPU has
+// switched away from all of them: from the switch tail and from idle.
+void reap_dead() {
+    LfPlatform::IrqGuard irq;
+    const size_t n = dead_threads.local(irq).drain([](Thread* t) {
+        free_stack(t->stack);
+        t->~Thread();
+        kfree(t);
+    });
+    if (n)
+        local_rq().freed.fetch_add(n, std::memory_order_relaxed);
+}
+
+// The switch tail: runs in the thread just switched to, on its new CPU.
+void finish_switch() {
+    local_rq().lock.unlock();
+    reap_dead();
+}
+
+[[noreturn]] void idle_main();
+
+// First code of every new thread (arch::context_init's start).
+[[noreturn]] void thread_start(void* arg) {
+    finish_switch();
+    arch::irq_enable();
+    Thread* t = static_cast<Thread*>(arg);
+    if (t->idle)
+        idle_main();
+    t->entry(t->arg);
+    exit_thread();
+}
+
+Thread* new_thread() {
+    void* mem = kmalloc(sizeof(Thread));
+    return mem ? new (mem) Thread : nullptr;
+}
+
+// With a stack of its own, ready to be switched to.
+Thread* new_thread_with_stack(const char* name, void (*entry)(void*), void* arg) {
+    Thread* t = new_thread();
+    if (!t)
+        return nullptr;
+    t->stack = alloc_stack();
+    if (!t->stack.top) {
+        t->~Thread();
+        kfree(t);
+        return nullptr;
+    }
+    t->name = name;
+    t->entry = entry;
+    t->arg = arg;
+    t->saved_sp = arch::context_init(t->stack.top, thread_start, t);
+    return t;
+}
+
+uint64_t next_id(RunQueue& rq) {
+    // Per-CPU sequence numbers with the CPU in the low byte: unique, no shared line.
+    return (rq.spawned.fetch_add(1, std::memory_order_relaxed) << 8) | arch::this_cpu_id();
+}
+
+// An idle CPU takes the oldest movable thread of the busiest other queue.
+// Queue lengths are read without locks (a hint); only the chosen queue is
+// locked, and never together with our own.
+bool pull_one(RunQueue& mine) {
+    const uint32_t me = arch::this_cpu_id();
+    uint32_t busiest = me, most = 0;
+    for (uint32_t cpu = 0; cpu < cpus_enumerated(); cpu++) {
+        const uint32_t q = run_queues.on(cpu).queued.load(std::memory_order_relaxed);
+        if (cpu != me && q > most) {
+            most = q;
+            busiest = cpu;
+        }
+    }
+    if (!most)
+        return false;
+    RunQueue& src = run_queues.on(busiest);
+    src.lock.lock();
+    Thread* t = src.pop_movable();
+    if (t)
+        t->cpu.store(me, std::memory_order_relaxed); // queued: its cpu may change
+    src.lock.unlock();
+    if (!t)
+        return false;
+    mine.lock.lock();
+    mine.push(t);
+    mine.lock.unlock();
+    mine.pulled.fetch_add(1, std::memory_order_relaxed);
+    return true;
+}
+
+[[noreturn]] void idle_main() {
+    RunQueue& rq = local_rq(); // the idle thread never migrates
+    for (;;) {
+        arch::irq_disable();
+        reap_dead();
+        const bool work = rq.queued.load(std::memory_order_relaxed) ||
+                          rq.need_resched.load(std::memory_order_relaxed) || pull_one(rq);
+        if (work)
+            schedule(); // interrupts stay off: schedule saves and restores them
+        else
+            arch::wait_for_interrupt(); // sti; hlt: a wakeup IPI cannot slip in between
+    }
+}
+
+void start_tick_here(RunQueue& rq) {
+    rq.ready.store(true, std::memory_order_release);
+    arch::timer_start_this_cpu(kTickHz);
+}
+
+} // namespace
+
+void init() {
+    arch::timer_calibrate();
+    arch::irq_disable();
+    RunQueue& rq = local_rq();
+    Thread* main = new_thread();
+    Thread* idle = new_thread_with_stack("idle", nullptr, nullptr);
+    if (!main || !idle)
+        panic("sched: out of memory for the boot threads");
+    main->name = "main";
+    main->pinned = true; // selftests expect to run where they started
+    main->id = next_id(rq);
+    idle->idle = idle->pinned = true;
+    idle->id = next_id(rq);
+    rq.current = main;
+    rq.idle = idle;
+    start_tick_here(rq);
+    arch::irq_enable();
+    kinfo("sched: per-CPU run queues, tick %u Hz (local APIC timer)\n", kTickHz);
+}
+
+void run_idle_thread() {
+    arch::irq_disable();
+    RunQueue& rq = local_rq();
+    Thread* idle = new_thread();
+    if (!idle)
+        panic("sched: out of memory for the idle thread");
+    idle->name = "idle";
+    idle->idle = idle->pinned = true;
+    idle->id = next_id(rq);
+    idle->cpu.store(arch::this_cpu_id(), std::memory_order_relaxed);
+    rq.lock.lock();
+    rq.current = rq.idle = idle;
+    rq.lock.unlock();
+    start_tick_here(rq);
+    idle_main();
+}
+
+uint32_t place_new_thread() {
+    const arch::IrqState irq = arch::irq_save();
+    const uint32_t me = arch::this_cpu_id();
+    const uint32_t n = cpus_enumerated();
+    RunQueue& rq = local_rq();
+    uint32_t chosen = me;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint32_t cpu = (me + rq.place_cursor++) % n;
+        if (run_queues.on(cpu).ready.load(std::memory_order_acquire)) {
+            chosen = cpu;
+            break;
+        }
+    }
+    arch::irq_restore(irq);
+    return chosen;
+}
+
+Thread* spawn(void (*entry)(void*), void* arg, const SpawnOptions& options) {
+    Thread* t = new_thread_with_stack(options.name, entry, arg);
+    if (!t)
+        return nullptr;
+    t->pinned = options.pinned;
+    const uint32_t cpu = options.cpu == kAnyCpu ? place_new_thread() : options.cpu;
+    t->cpu.store(cpu, std::memory_order_relaxed);
+
+    const arch::IrqState irq = arch::irq_save();
+    t->id = next_id(local_rq());
+    RunQueue& rq = run_queues.on(cpu);
+    rq.lock.lock();
+    rq.push(t);
+    const bool was_idle = rq.current == rq.idle;
+    rq.lock.unlock();
+    if (cpu != arch::this_cpu_id() && was_idle)
+        arch::send_reschedule_ipi(cpu);
+    arch::irq_restore(irq);
+    return t;
+}
+
+Thread* current() {
+    const arch::IrqState irq = arch::irq_save();
+    Thread* t = local_rq().current;
+    arch::irq_restore(irq);
+    return t;
+}
+
+void yield() {
+    schedule();
+}
+
+void schedule() {
+    const arch::IrqState irq = arch::irq_save();
+    if (preempt_count() != 0)
+        panic("schedule() with preemption disabled (count %u)", preempt_count());
+    RunQueue& rq = local_rq();
+    rq.lock.lock();
+    rq.need_resched.store(false, std::memory_order_relaxed);
+    Thread* prev = rq.current;
+    if (!prev->idle && prev->state.load(std::memory_order_relaxed) == ThreadState::Runnable)
+        rq.push(prev);
+    Thread* next = rq.pop();
+    if (!next)
+        next = rq.idle;
+    if (next == prev) {
+        rq.lock.unlock();
+        arch::irq_restore(irq);
+        return;
+    }
+    rq.current = next;
+    rq.switches.fetch_add(1, std::memory_order_relaxed);
+    arch::context_switch(&prev->saved_sp, next->saved_sp);
+    // Back in prev, maybe on another CPU, whose queue lock the switcher holds.
+    finish_switch();
+    arch::irq_restore(irq);
+}
+
+void exit_thread() {
+    arch::irq_disable();
+    Thread* me = current();
+    if (me->idle || !me->stack.top)
+        panic("sched: thread '%s' without a stack of its own cannot exit", me->name);
+    me->state.store(ThreadState::Dead, std::memory_order_relaxed);
+    {
+        LfPlatform::IrqGuard irq;
+        dead_threads.local(irq).park(me);
+    }
+    schedule();
+    panic("sched: a dead thread was switched back to");
+}
+
+bool wake_up(Thread* t) {
+    const arch::IrqState irq = arch::irq_save();
+    for (;;) {
+        const uint32_t cpu = t->cpu.load(std::memory_order_relaxed);
+        RunQueue& rq = run_queues.on(cpu);
+        rq.lock.lock();
+        if (t->cpu.load(std::memory_order_relaxed) != cpu) { // moved meanwhile: retry
+            rq.lock.unlock();
+            continue;
+        }
+        if (t->state.load(std::memory_order_relaxed) != ThreadState::Sleeping) {
+            rq.lock.unlock();
+            arch::irq_restore(irq);
+            return false;
+        }
+        t->state.store(ThreadState::Runnable, std::memory_order_relaxed);
+        // Still current: it has not switched away yet; its schedule() will
+        // see Runnable and keep it. Otherwise it goes back on its queue.
+        bool kick = false;
+        if (rq.current != t) {
+            rq.push(t);
+            kick = rq.current == rq.idle;
+        }
+        rq.lock.unlock();
+        // t may run (and exit) from here on: only `cpu` is used below.
+        if (kick && cpu != arch::this_cpu_id())
+            arch::send_reschedule_ipi(cpu);
+        arch::irq_restore(irq);
+        return true;
+    }
+}
+
+void on_timer_tick() {
+    RunQueue& rq = local_rq();
+    rq.ticks.fetch_add(1, std::memory_order_relaxed);
+    if (rq.queued.load(std::memory_order_relaxed))
+        rq.need_resched.store(true, std::memory_order_relaxed); // time slice over
+}
+
+void on_reschedule_ipi() {
+    local_rq().need_resched.store(true, std::memory_order_relaxed);
+}
+
+void preempt_on_interrupt_exit() {
+    RunQueue& rq = local_rq();
+    if (!rq.need_resched.load(std::memory_order_relaxed) || !rq.current || rq.current->idle)
+        return; // idle looks at its queue itself when the interrupt returns
+    if (preempt_count() != 0)
+        return; // preempt_enable() will switch
+    schedule();
+}
+
+bool resched_pending() {
+    const arch::IrqState irq = arch::irq_save();
+    RunQueue& rq = local_rq();
+    const bool pending =
+        rq.need_resched.load(std::memory_order_relaxed) && rq.current && !rq.current->idle;
+    arch::irq_restore(irq);
+    return pending;
+}
+
+Stats stats_for(uint32_t cpu) {
+    const RunQueue& rq = run_queues.on(cpu);
+    return {rq.switches.load(std::memory_order_relaxed), rq.ticks.load(std::memory_order_relaxed),
+            rq.pulled.load(std::memory_order_relaxed), rq.spawned.load(std::memory_order_relaxed),
+            rq.freed.load(std::memory_order_relaxed)};
+}
+
+} // namespace kernel::sched

@@ -1,0 +1,42 @@
+// A kernel thread: its saved context, its stack and its place in the
+// scheduler's queues. Owned by the scheduler (scheduler.cpp); other code
+// holds Thread* only while the thread cannot exit under it.
+#pragma once
+
+#include <atomic>
+#include <stdint.h>
+
+#include "kernel/sched/stack_pool.h"
+#include "lockfree/dead_list.h"
+
+namespace kernel::sched {
+
+enum class ThreadState : uint8_t {
+    Runnable, // running on its CPU or queued there
+    Sleeping, // on a wait queue; only a wakeup makes it Runnable again
+    Dead,     // parked on its CPU's dead queue, freed by that CPU's switch tail
+};
+
+struct Thread {
+    uintptr_t saved_sp = 0; // valid while switched out (arch/context.h)
+    Stack stack{};          // {0, 0} for a CPU's boot stack, which is never freed
+    void (*entry)(void*) = nullptr;
+    void* arg = nullptr;
+    const char* name = "";
+    uint64_t id = 0;
+
+    // Runnable -> Sleeping by the thread itself (under its wait queue's lock),
+    // Sleeping -> Runnable by a waker under the run queue lock of `cpu`.
+    std::atomic<ThreadState> state{ThreadState::Runnable};
+    // The run queue it belongs to. Changes only while the thread is queued
+    // (not running, not sleeping), under that run queue's lock.
+    std::atomic<uint32_t> cpu{0};
+    bool pinned = false; // the load balancer leaves it where it is
+    bool idle = false;   // its CPU's idle thread: never queued
+
+    Thread* run_next = nullptr;                 // run queue link, under the run queue's lock
+    Thread* wait_next = nullptr;                // wait queue link, under the wait queue's lock
+    scythe::lf::DeadListHook<Thread> dead_hook; // the per-CPU dead-thread queue
+};
+
+} // namespace kernel::sched
