@@ -158,7 +158,7 @@ class Rcu {
   // Report only (for contexts that must not run callbacks, e.g. inside the scheduler).
   // Fast path: one load of gp_ (shared, read-mostly), one load of our own counter.
   void note_quiescent() noexcept {
-    typename P::PreemptGuard pin;
+    [[maybe_unused]] typename P::PreemptGuard pin;
     const std::size_t cpu = P::cpu_id();
     assert_not_in_section(cpu);
     auto& ctr = readers_[cpu]->ctr;
@@ -174,7 +174,7 @@ class Rcu {
 
   // Leave the extended quiescent state. Costs one RMW on gp_ (rare: idle exit, thread start).
   void online() noexcept {
-    typename P::PreemptGuard pin;
+    [[maybe_unused]] typename P::PreemptGuard pin;
     const std::size_t cpu = P::cpu_id();
     SCYTHE_LF_ASSERT(P, !cbs_[cpu]->online);
     cbs_[cpu]->online = true;
@@ -184,12 +184,12 @@ class Rcu {
   // Enter the extended quiescent state: this CPU holds no references until online() and does
   // not stall grace periods. Its pending callbacks go to the orphan list (run by other CPUs).
   void offline() noexcept {
-    typename P::PreemptGuard pin;
+    [[maybe_unused]] typename P::PreemptGuard pin;
     const std::size_t cpu = P::cpu_id();
     assert_not_in_section(cpu);
     SCYTHE_LF_ASSERT(P, cbs_[cpu]->online);
     {
-      typename P::IrqGuard irq;
+      [[maybe_unused]] typename P::IrqGuard irq;
       orphan_all(*cbs_[cpu]);
       cbs_[cpu]->online = false;
     }
@@ -215,7 +215,7 @@ class Rcu {
   void call_rcu(RcuHead* head, Callback fn) noexcept {
     head->fn = fn;
     head->next = nullptr;
-    typename P::IrqGuard irq;
+    [[maybe_unused]] typename P::IrqGuard irq;
     auto& c = *cbs_[P::cpu_id()];
     if (!c.online) {
       // An offline CPU will not process callbacks: hand this one over at once.
@@ -233,7 +233,7 @@ class Rcu {
   // Run this CPU's callbacks whose grace period has completed (scanning for completion if
   // needed), then any completed orphans. Returns the number invoked.
   std::size_t process_callbacks() noexcept {
-    typename P::PreemptGuard pin;
+    [[maybe_unused]] typename P::PreemptGuard pin;
     auto& c = *cbs_[P::cpu_id()];
     if (c.invoking) return 0;  // called from inside a callback
     c.invoking = true;
@@ -241,7 +241,7 @@ class Rcu {
     for (;;) {
       CbQueue done;
       {
-        typename P::IrqGuard irq;  // call_rcu from an interrupt touches c.next
+        [[maybe_unused]] typename P::IrqGuard irq;  // call_rcu from an interrupt touches c.next
         advance(c, done);
       }
       if (done.empty()) {
@@ -425,7 +425,7 @@ class Rcu {
 
   // Quiet while waiting (synchronize/barrier): counter 0, but callbacks stay and online stays.
   bool go_quiet() noexcept {
-    typename P::PreemptGuard pin;
+    [[maybe_unused]] typename P::PreemptGuard pin;
     const std::size_t cpu = P::cpu_id();
     assert_not_in_section(cpu);
     if (!cbs_[cpu]->online) return false;
@@ -433,7 +433,7 @@ class Rcu {
     return true;
   }
   void come_back() noexcept {
-    typename P::PreemptGuard pin;
+    [[maybe_unused]] typename P::PreemptGuard pin;
     rejoin(P::cpu_id());
   }
 

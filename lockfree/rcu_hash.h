@@ -179,7 +179,7 @@ class RcuHashTable {
     const Key key = Traits::key(*node);
     const std::uint64_t so = regular_key(Traits::hash(key));
     node->so_key = so;
-    typename P::PreemptGuard pin;      // bucket locks are held pinned; per-CPU size counter
+    [[maybe_unused]] typename P::PreemptGuard pin;      // bucket locks are held pinned; per-CPU size counter
     typename Rcu::ReadGuard rd(rcu_);  // the walks below follow nodes others may unlink
     for (;;) {
       Node* owner = lock_owner(so);
@@ -312,7 +312,7 @@ class RcuHashTable {
 
   template <class Match>
   T* unlink_if(std::uint64_t so, Match match) noexcept {
-    typename P::PreemptGuard pin;
+    [[maybe_unused]] typename P::PreemptGuard pin;
     typename Rcu::ReadGuard rd(rcu_);
     for (;;) {
       Node* owner = lock_owner(so);
@@ -366,7 +366,7 @@ class RcuHashTable {
       BucketLock& pl = lock_of(parent);
       // Sentinels are never freed while linked, and we only walk parent's run under its lock,
       // so no read-side section is needed; pinned because a spin lock is held.
-      typename P::PreemptGuard pin;
+      [[maybe_unused]] typename P::PreemptGuard pin;
       if (concurrent) pl.lock.lock();
       Node* pred = parent;
       Node* cur = next_of(parent);
@@ -399,7 +399,7 @@ class RcuHashTable {
         Node* parent = sentinel(i);
         BucketLock& pl = lock_of(parent);
         BucketLock& cl = lock_of(&s[i]);
-        typename P::PreemptGuard pin;  // spin locks are held pinned
+        [[maybe_unused]] typename P::PreemptGuard pin;  // spin locks are held pinned
         pl.lock.lock();  // lock order: parent, then child (updaters hold one lock only)
         cl.lock.lock();
         cl.removed = true;
