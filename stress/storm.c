@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
-#include "common.h"
+#include "common.h" // user/common.h
 
 struct report {
 	uint32_t worker;
