@@ -146,6 +146,7 @@ int test_ap_panic() {
 
 // Self-tests in their own files (kernel/selftest_*.cpp).
 int selftest_xcall();
+int selftest_vm();
 
 namespace {
 
@@ -166,6 +167,7 @@ constexpr Test kTests[] = {
     {"preempt", sched::test_preempt},
     {"mutex", sched::test_mutex},
     {"xcall", selftest_xcall},
+    {"vm", selftest_vm},
 };
 // clang-format on
 

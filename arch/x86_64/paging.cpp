@@ -23,6 +23,7 @@ constexpr uint64_t kAddrMask = 0x000ffffffffff000ull;
 constexpr uint64_t k2MiB = 2ull << 20;
 
 uint64_t pml4_phys = 0;
+uint64_t ram_end = 0; // arch::ram_top()
 smp::SpinLock lock; // serialises page-table updates (there are few, all at boot for now)
 uintptr_t guard_pages[8];
 int guard_page_count = 0;
@@ -81,6 +82,7 @@ namespace arch {
 using namespace x86;
 
 void mmu_init(uint64_t phys_top) {
+    ram_end = phys_top;
     pml4_phys = kernel::mm::alloc_page();
     if (!pml4_phys)
         kernel::panic("mmu: no page for the PML4");
@@ -168,6 +170,10 @@ void* map_mmio(uint64_t phys, size_t size) {
         if (!map_page(va + i * 4096, first + i * 4096, kMapWrite | kMapNoCache))
             kernel::panic("mmu: cannot map device registers at %#lx", phys);
     return reinterpret_cast<void*>(va + (phys - first));
+}
+
+uint64_t ram_top() {
+    return ram_end;
 }
 
 uintptr_t kernel_stack_area_base() {

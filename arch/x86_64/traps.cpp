@@ -9,6 +9,7 @@
 #include "kernel/panic.h"
 #include "kernel/sched/sched.h"
 #include "kernel/selftest.h"
+#include "kernel/vm/fault.h"
 #include "kernel/xcall.h"
 #include "x86.h"
 
@@ -93,6 +94,9 @@ extern "C" void x86_64_trap_dispatch(x86::TrapFrame* frame) {
     const uint64_t v = frame->vector;
     if (v == 2 && kernel::panic_in_progress())
         kernel::panic_stop_this_cpu(); // another CPU panicked and asked us to stop
+    // A user-half fault may be the VM's to resolve (zero fill, copy-on-write).
+    if (v == 14 && kernel::vm::handle_page_fault(read_cr2(), frame->error))
+        return;
     if (v < 32)
         report_exception(*frame);
     if (v == kVectorSpurious)

@@ -1,0 +1,102 @@
+// User address spaces: the user half of a 4-level page table per space, the
+// kernel half shared by all (arch/mmu.h says why copying it once suffices).
+//
+// Pages: map() hands the space one reference to a page from mm::alloc_page;
+// unmap() and destroy() drop it, and the page is freed when its last
+// reference goes (page_ref.h). clone_cow() makes a fork-ready copy: every
+// present private page is shared by both spaces with one more reference,
+// writable ones become read-only with the PTE's copy-on-write bit, and the
+// first write in either space breaks the share in the page-fault handler
+// (copy if still shared, else just make it writable again).
+//
+// Regions: map_anonymous() declares a range whose pages are zero-filled on
+// first touch (a minimal list of vm areas, enough for brk/mmap later).
+//
+// Page-table pages count their live entries (page_ref.h) and are freed as
+// soon as they become empty, so unmapping everything returns every page.
+//
+// Locking: one spinlock per space (interrupts off) over its tables and
+// regions. TLB shootdown happens after the lock is dropped (tlb.h).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/pte.h"
+#include "kernel/vm/fault.h"
+#include "kernel/vm/tlb.h"
+#include "smp/spinlock.h"
+
+namespace kernel::vm {
+
+inline constexpr size_t kPageSize = 4096;
+
+class AddressSpace {
+public:
+    // A space with an empty user half; nullptr when out of memory.
+    static AddressSpace* create();
+    // Frees every user page reference, page-table page and region, then the
+    // space itself. It must not be loaded on any CPU (activate(nullptr) there).
+    void destroy();
+
+    // Maps one page; the space takes the caller's reference to `pa` (its
+    // count becomes 1). False if va is not a page-aligned user address, is
+    // already mapped, or a page table cannot be allocated.
+    bool map(uintptr_t va, uint64_t pa, unsigned prot);
+    // Drops the pages of [va, va+len) (absent ones are skipped) and frees
+    // emptied tables; one shootdown round per 128 released pages.
+    void unmap(uintptr_t va, size_t len = kPageSize);
+    // Sets the protection of the present pages in [va, va+len).
+    void protect(uintptr_t va, size_t len, unsigned prot);
+    // The physical address behind va (and its protection as the space sees
+    // it: a copy-on-write page counts as writable). False if not present.
+    bool translate(uintptr_t va, uint64_t* pa, unsigned* prot = nullptr);
+
+    // Declares [va, va+len) as anonymous memory, zero-filled on demand.
+    bool map_anonymous(uintptr_t va, size_t len, unsigned prot);
+
+    // The fork-ready copy (see above); nullptr when out of memory, with this
+    // space unchanged but for pages now marked copy-on-write.
+    AddressSpace* clone_cow();
+
+    // A fault at va in this space: true if it was resolved (zero fill,
+    // copy-on-write break, or a stale TLB entry) and the access can retry.
+    bool handle_fault(uintptr_t va, bool write);
+
+    uint64_t root_phys() const { return root_; }
+    CpuMask& cpus() { return cpus_; }
+    // Pages this space owns right now (tests): user page references, tables.
+    size_t mapped_pages() const { return mapped_pages_; }
+    size_t table_pages() const { return table_pages_; }
+
+private:
+    struct Region {
+        uintptr_t start, end;
+        unsigned prot;
+        Region* next;
+    };
+    // The tables on va's path, root first: table[level], level 0 the leaf table.
+    struct Path {
+        uint64_t table[arch::kPageTableLevels];
+        int missing = 0; // when a walk without create fails: the level lacking an entry
+    };
+
+    AddressSpace() = default;
+    ~AddressSpace() = default;
+
+    arch::pte_t* walk(uintptr_t va, Path& path, bool create);
+    void clear_leaf(uintptr_t va, Path& path, TlbBatch& batch);
+    const Region* region_at(uintptr_t va) const;
+    bool copy_tables(AddressSpace& child, uint64_t table, int level, uintptr_t base,
+                     TlbBatch& batch);
+    void free_tables(uint64_t table, int level);
+
+    smp::SpinLock lock_;
+    uint64_t root_ = 0;
+    Region* regions_ = nullptr;
+    size_t mapped_pages_ = 0;
+    size_t table_pages_ = 0; // besides the root
+    CpuMask cpus_;
+};
+
+} // namespace kernel::vm
