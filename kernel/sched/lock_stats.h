@@ -74,6 +74,12 @@ public:
         lock_.lock();
         class_.count_contended(arch::cycle_counter() - start);
     }
+    bool try_lock() {
+        if (!lock_.try_lock())
+            return false;
+        class_.count_acquire();
+        return true;
+    }
     void unlock() { lock_.unlock(); }
     bool holding() const { return lock_.holding(); }
 

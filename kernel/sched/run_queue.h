@@ -24,6 +24,7 @@ struct RunQueue {
     Thread* idle = nullptr;
     // Read without the lock by balancers and placement: a hint.
     std::atomic<uint32_t> queued{0};
+    std::atomic<uint32_t> movable{0};      // queued and not pinned: what a balancer could take
     std::atomic<bool> ready{false};        // its CPU runs the scheduler
     std::atomic<bool> need_resched{false}; // switch at the next chance
     uint32_t place_cursor = 0;             // place_new_thread(), this CPU only
@@ -38,6 +39,8 @@ struct RunQueue {
             head = t;
         tail = t;
         queued.store(queued.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        if (!t->pinned)
+            movable.store(movable.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     }
     Thread* pop() { // under lock
         return unlink(nullptr, head);
@@ -60,6 +63,8 @@ private:
             tail = prev;
         t->run_next = nullptr;
         queued.store(queued.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+        if (!t->pinned)
+            movable.store(movable.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
         return t;
     }
 };

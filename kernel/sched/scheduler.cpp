@@ -51,7 +51,13 @@ void reap_dead() {
 
 // The switch tail: runs in the thread just switched to, on its new CPU.
 void finish_switch() {
-    local_rq().lock.unlock();
+    RunQueue& rq = local_rq();
+    // The CPU's stack bounds follow the thread, so a fault report can tell
+    // a kernel stack overflow (RSP in the guard page) from other faults.
+    Cpu& cpu = this_cpu();
+    cpu.stack_bottom = rq.current->stack.bottom;
+    cpu.stack_top = rq.current->stack.top;
+    rq.lock.unlock();
     reap_dead();
 }
 
@@ -96,23 +102,41 @@ uint64_t next_id(RunQueue& rq) {
     return (rq.spawned.fetch_add(1, std::memory_order_relaxed) << 8) | arch::this_cpu_id();
 }
 
+// A CPU's boot context becomes a thread: it keeps running on the boot stack.
+Thread* adopt_boot_context(RunQueue& rq, const char* name) {
+    Thread* t = new_thread();
+    if (!t)
+        panic("sched: out of memory for the boot threads");
+    t->name = name;
+    t->pinned = true;
+    t->owns_stack = false;
+    t->stack = {this_cpu().stack_bottom, this_cpu().stack_top};
+    t->id = next_id(rq);
+    t->cpu.store(arch::this_cpu_id(), std::memory_order_relaxed);
+    return t;
+}
+
 // An idle CPU takes the oldest movable thread of the busiest other queue.
-// Queue lengths are read without locks (a hint); only the chosen queue is
-// locked, and never together with our own.
+// Queue lengths are read without locks (a hint), and the chosen queue is
+// only try-locked: idle CPUs polling at every tick must never convoy on a
+// busy CPU's lock (under TCG, with more vCPUs than host cores, a ticket lock
+// handed from one descheduled vCPU to the next starved the busy CPU of its
+// own lock). Our own lock is never held at the same time.
 bool pull_one(RunQueue& mine) {
     const uint32_t me = arch::this_cpu_id();
     uint32_t busiest = me, most = 0;
     for (uint32_t cpu = 0; cpu < cpus_enumerated(); cpu++) {
-        const uint32_t q = run_queues.on(cpu).queued.load(std::memory_order_relaxed);
-        if (cpu != me && q > most) {
-            most = q;
+        const uint32_t m = run_queues.on(cpu).movable.load(std::memory_order_relaxed);
+        if (cpu != me && m > most) {
+            most = m;
             busiest = cpu;
         }
     }
     if (!most)
         return false;
     RunQueue& src = run_queues.on(busiest);
-    src.lock.lock();
+    if (!src.lock.try_lock())
+        return false; // busy: the next tick tries again
     Thread* t = src.pop_movable();
     if (t)
         t->cpu.store(me, std::memory_order_relaxed); // queued: its cpu may change
@@ -151,13 +175,10 @@ void init() {
     arch::timer_calibrate();
     arch::irq_disable();
     RunQueue& rq = local_rq();
-    Thread* main = new_thread();
+    Thread* main = adopt_boot_context(rq, "main"); // pinned: selftests stay where they began
     Thread* idle = new_thread_with_stack("idle", nullptr, nullptr);
-    if (!main || !idle)
+    if (!idle)
         panic("sched: out of memory for the boot threads");
-    main->name = "main";
-    main->pinned = true; // selftests expect to run where they started
-    main->id = next_id(rq);
     idle->idle = idle->pinned = true;
     idle->id = next_id(rq);
     rq.current = main;
@@ -170,13 +191,8 @@ void init() {
 void run_idle_thread() {
     arch::irq_disable();
     RunQueue& rq = local_rq();
-    Thread* idle = new_thread();
-    if (!idle)
-        panic("sched: out of memory for the idle thread");
-    idle->name = "idle";
-    idle->idle = idle->pinned = true;
-    idle->id = next_id(rq);
-    idle->cpu.store(arch::this_cpu_id(), std::memory_order_relaxed);
+    Thread* idle = adopt_boot_context(rq, "idle");
+    idle->idle = true;
     rq.lock.lock();
     rq.current = rq.idle = idle;
     rq.lock.unlock();
@@ -262,7 +278,7 @@ void schedule() {
 void exit_thread() {
     arch::irq_disable();
     Thread* me = current();
-    if (me->idle || !me->stack.top)
+    if (me->idle || !me->owns_stack)
         panic("sched: thread '%s' without a stack of its own cannot exit", me->name);
     me->state.store(ThreadState::Dead, std::memory_order_relaxed);
     {

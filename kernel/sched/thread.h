@@ -19,7 +19,8 @@ enum class ThreadState : uint8_t {
 
 struct Thread {
     uintptr_t saved_sp = 0; // valid while switched out (arch/context.h)
-    Stack stack{};          // {0, 0} for a CPU's boot stack, which is never freed
+    Stack stack{};          // where it runs (exception reports check its guard page)
+    bool owns_stack = true; // false for a CPU's boot stack, which is never freed
     void (*entry)(void*) = nullptr;
     void* arg = nullptr;
     const char* name = "";
