@@ -288,12 +288,15 @@ void test_shootdown() {
 
 } // namespace
 
+int selftest_vm_fork(); // kernel/selftest_vm_fork.cpp
+
 int selftest_vm() {
     vm::init();
     warm_up();
     test_basic();
     test_cow();
     test_shootdown();
+    failures += selftest_vm_fork();
     kprintf("selftest vm: %s\n", failures ? "FAILED" : "ok");
     return failures ? 1 : 0;
 }

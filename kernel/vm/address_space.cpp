@@ -1,13 +1,17 @@
 #include "kernel/vm/address_space.h"
 
+#include <atomic>
 #include <new>
 
+#include "arch/cpu.h"
 #include "arch/mmu.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/heap.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/panic.h"
 #include "kernel/vm/page_ref.h"
+#include "kernel/xcall.h"
+#include "smp/percpu.h"
 
 namespace kernel::vm {
 namespace {
@@ -25,6 +29,38 @@ bool user_range(uintptr_t va, size_t len) {
     return va % kPageSize == 0 && len % kPageSize == 0 && va < arch::kUserSpaceEnd &&
            len <= arch::kUserSpaceEnd - va;
 }
+struct alignas(smp::kCacheLine) FaultCounters {
+    std::atomic<uint64_t> zero_fills{0}, cow_copies{0}, cow_reuses{0}, spurious{0};
+};
+FaultCounters fault_counters[smp::kMaxCpus];
+
+void count(std::atomic<uint64_t> FaultCounters::*which) {
+    (fault_counters[arch::this_cpu_id()].*which).fetch_add(1, std::memory_order_relaxed);
+}
+
+// The space's lock, with interrupts off. A CPU waiting for it keeps serving
+// cross-calls: the holder may be waiting for this CPU to flush its TLB (a
+// shootdown is always finished before the lock is released, see tlb.h).
+class SpaceGuard {
+public:
+    explicit SpaceGuard(smp::SpinLock& lock) : lock_(lock), irq_(arch::irq_save()) {
+        while (!lock_.try_lock()) {
+            xcall_poll();
+            arch::cpu_relax();
+        }
+    }
+    ~SpaceGuard() {
+        lock_.unlock();
+        arch::irq_restore(irq_);
+    }
+    SpaceGuard(const SpaceGuard&) = delete;
+    SpaceGuard& operator=(const SpaceGuard&) = delete;
+
+private:
+    smp::SpinLock& lock_;
+    const arch::IrqState irq_;
+};
+
 // Bytes of address space one entry of a `level` table covers.
 uintptr_t entry_span(int level) {
     return uintptr_t(kPageSize) << (9 * level);
@@ -127,7 +163,7 @@ void AddressSpace::clear_leaf(uintptr_t va, Path& path, TlbBatch& batch) {
 bool AddressSpace::map(uintptr_t va, uint64_t pa, unsigned prot) {
     if (!user_range(va, kPageSize) || pa % kPageSize)
         return false;
-    smp::IrqSpinGuard guard(lock_);
+    SpaceGuard guard(lock_);
     Path path;
     pte_t* e = walk(va, path, true);
     if (!e || arch::pte_present(*e))
@@ -147,7 +183,7 @@ void AddressSpace::unmap(uintptr_t va, size_t len) {
     while (va < end) {
         TlbBatch batch(*this);
         {
-            smp::IrqSpinGuard guard(lock_);
+            SpaceGuard guard(lock_);
             // A page releases itself and at most its kRoot tables.
             while (va < end && batch.release_room(kRoot + 1)) {
                 Path path;
@@ -162,8 +198,8 @@ void AddressSpace::unmap(uintptr_t va, size_t len) {
                     clear_leaf(va, path, batch);
                 va += kPageSize;
             }
+            batch.finish(); // under the lock: see tlb.h
         }
-        batch.finish(); // outside the lock: see tlb.h
     }
 }
 
@@ -172,7 +208,7 @@ void AddressSpace::protect(uintptr_t va, size_t len, unsigned prot) {
         return;
     TlbBatch batch(*this);
     {
-        smp::IrqSpinGuard guard(lock_);
+        SpaceGuard guard(lock_);
         for (const uintptr_t end = va + len; va < end; va += kPageSize) {
             Path path;
             pte_t* e = walk(va, path, false);
@@ -193,14 +229,14 @@ void AddressSpace::protect(uintptr_t va, size_t len, unsigned prot) {
             if ((arch::pte_prot(old) & ~arch::pte_prot(now)) != 0)
                 batch.flush_page(va); // a right was taken away: no CPU may keep it
         }
+        batch.finish();
     }
-    batch.finish();
 }
 
 bool AddressSpace::translate(uintptr_t va, uint64_t* pa, unsigned* prot) {
     if (va >= arch::kUserSpaceEnd)
         return false;
-    smp::IrqSpinGuard guard(lock_);
+    SpaceGuard guard(lock_);
     Path path;
     const pte_t* e = walk(va & ~(kPageSize - 1), path, false);
     if (!e || !arch::pte_present(*e))
@@ -219,7 +255,7 @@ bool AddressSpace::map_anonymous(uintptr_t va, size_t len, unsigned prot) {
     if (!r)
         return false;
     *r = Region{va, va + len, prot, nullptr};
-    smp::IrqSpinGuard guard(lock_);
+    SpaceGuard guard(lock_);
     for (const Region* o = regions_; o; o = o->next) {
         if (o->start < r->end && r->start < o->end) {
             kfree(r);
@@ -277,7 +313,7 @@ AddressSpace* AddressSpace::clone_cow() {
     {
         TlbBatch batch(*this);
         {
-            smp::IrqSpinGuard guard(lock_);
+            SpaceGuard guard(lock_);
             Region** tail = &child->regions_;
             for (const Region* r = regions_; r && ok; r = r->next) {
                 auto* copy = static_cast<Region*>(kmalloc(sizeof(Region)));
@@ -291,8 +327,10 @@ AddressSpace* AddressSpace::clone_cow() {
             }
             // The child is not visible to anyone yet: its tables need no lock.
             ok = ok && copy_tables(*child, root_, kRoot, 0, batch);
+            // Under the lock: until every CPU has dropped its writable entries
+            // no fault may copy a page they could still write (tlb.h).
+            batch.finish();
         }
-        batch.finish();
     }
     if (!ok) {
         // Pages already marked copy-on-write here stay so: the next write
@@ -308,7 +346,7 @@ bool AddressSpace::handle_fault(uintptr_t addr, bool write) {
     bool handled = false;
     TlbBatch batch(*this);
     {
-        smp::IrqSpinGuard guard(lock_);
+        SpaceGuard guard(lock_);
         Path path;
         pte_t* e = walk(va, path, false);
         if (e && arch::pte_present(*e)) {
@@ -317,6 +355,7 @@ bool AddressSpace::handle_fault(uintptr_t addr, bool write) {
                 // Our TLB held an older, weaker entry (an upgrade needs no
                 // shootdown, so other CPUs land here): drop it and retry.
                 arch::flush_tlb_page(va);
+                count(&FaultCounters::spurious);
                 handled = true;
             } else if (arch::pte_cow(*e)) {
                 const uint64_t old = arch::pte_phys(*e);
@@ -324,6 +363,7 @@ bool AddressSpace::handle_fault(uintptr_t addr, bool write) {
                     // The other sharers are gone: the page is ours again.
                     *e = arch::pte_set_cow(arch::pte_set_prot(*e, prot | arch::kProtWrite), false);
                     arch::flush_tlb_page(va);
+                    count(&FaultCounters::cow_reuses);
                     handled = true;
                 } else if (const uint64_t copy = mm::alloc_page()) {
                     memcpy(arch::phys_to_virt(copy), arch::phys_to_virt(old), kPageSize);
@@ -332,6 +372,7 @@ bool AddressSpace::handle_fault(uintptr_t addr, bool write) {
                     // Other CPUs of this space may still read the old page.
                     batch.flush_page(va);
                     batch.put_page(old);
+                    count(&FaultCounters::cow_copies);
                     handled = true;
                 }
             }
@@ -344,24 +385,35 @@ bool AddressSpace::handle_fault(uintptr_t addr, bool write) {
                     *leaf = arch::pte_page(page, r->prot);
                     table_entries_add(pfn_of(path.table[0]), 1);
                     mapped_pages_++;
+                    count(&FaultCounters::zero_fills);
                     handled = true;
                 } else if (page) {
                     mm::free_page(page);
                 }
             }
         }
+        batch.finish();
     }
-    batch.finish();
     return handled;
 }
 
 bool handle_page_fault(uintptr_t addr, uint64_t error_code) {
-    if (addr >= arch::kUserSpaceEnd)
+    // A reserved bit set in an entry is a bug in the tables, never ours to retry.
+    if (addr >= arch::kUserSpaceEnd || arch::fault_was_reserved_bit(error_code))
         return false;
     AddressSpace* space = active_space();
     if (!space)
         return false;
     return space->handle_fault(addr, arch::fault_was_write(error_code));
+}
+
+} // namespace kernel::vm
+
+namespace kernel::vm {
+
+FaultStats fault_stats(uint32_t cpu) {
+    const FaultCounters& c = fault_counters[cpu];
+    return {c.zero_fills.load(), c.cow_copies.load(), c.cow_reuses.load(), c.spurious.load()};
 }
 
 } // namespace kernel::vm

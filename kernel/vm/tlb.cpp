@@ -71,8 +71,7 @@ void TlbBatch::flush_page(uintptr_t va) {
         flush_all_ = true;
 }
 
-// Callers check release_full() and finish() outside their lock first: a
-// flush under the lock could deadlock (see tlb.h).
+// Callers check release_room() and finish() first.
 void TlbBatch::put_page(uint64_t phys) {
     if (releases_ == kMaxReleases)
         panic("vm: TLB batch overflow");

@@ -9,21 +9,27 @@
 //
 // An operation that removes or downgrades translations (unmap, protect,
 // copy-on-write marking, breaking a share) records the pages in a TlbBatch
-// while it edits the tables under the address space's lock, then, after
-// dropping the lock, finish() flushes them locally (invlpg) and sends ONE
+// while it edits the tables under the address space's lock, then, still
+// under the lock, finish() flushes them locally (invlpg) and sends ONE
 // cross-call round to the other CPUs in the set, waiting for all of them.
 // Pages and page tables the operation freed are released only then: until
 // every CPU has flushed, one of them may still write through a stale entry.
 // Upgrades (read-only -> writable, absent -> present) need no shootdown: a
 // stale entry only causes a spurious fault, which the fault handler absorbs.
 //
+// Why under the lock (as Linux flushes under the page-table lock, and fork
+// under mmap_lock): clone_cow write-protects pages that other CPUs may still
+// write through stale writable entries. If a fault could break the share
+// before those entries are gone, it would copy the page and a late write
+// would land in the old one and be lost. Holding the lock until the round
+// completes keeps every copy-on-write break after it. A CPU waiting for the
+// lock (interrupts off) keeps serving cross-calls, so it still answers the
+// holder's shootdown (address_space.cpp, SpaceGuard).
+//
 // Ordering: the table edits are plain stores followed by a seq_cst fence
 // before the set is read; activate() adds the CPU with a seq_cst RMW before
 // loading CR3. Either the shooter sees the new CPU, or that CPU's table walks
 // come after the edits (Dekker-style; the flush or the walk sees them).
-//
-// Why the flush happens outside the lock: a CPU spinning on that lock with
-// interrupts off (in the page-fault handler) could not answer the IPI.
 #pragma once
 
 #include <atomic>
@@ -70,8 +76,8 @@ public:
     void put_page(uint64_t phys);
     void free_table(uint64_t phys);
     // An operation releasing many pages stops editing when fewer than
-    // `needed` slots remain, unlocks, calls finish() and goes on: one round
-    // per kMaxReleases pages.
+    // `needed` slots remain, calls finish() and goes on: one round per
+    // kMaxReleases pages.
     bool release_room(uint32_t needed) const { return kMaxReleases - releases_ >= needed; }
 
     // Local flush, one shootdown round if other CPUs may cache the space,

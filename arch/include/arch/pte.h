@@ -35,7 +35,8 @@ inline pte_t pte_set_cow(pte_t e, bool cow);
 
 // Page-fault error code, decoded.
 inline bool fault_was_write(uint64_t error_code);
-inline bool fault_was_protection(uint64_t error_code); // present page, access not allowed
+inline bool fault_was_protection(uint64_t error_code);   // present page, access not allowed
+inline bool fault_was_reserved_bit(uint64_t error_code); // an entry had a reserved bit set
 
 } // namespace arch
 

@@ -61,5 +61,8 @@ inline bool fault_was_write(uint64_t error_code) {
 inline bool fault_was_protection(uint64_t error_code) {
     return error_code & 1; // P: the page was present
 }
+inline bool fault_was_reserved_bit(uint64_t error_code) {
+    return error_code & 8; // RSVD
+}
 
 } // namespace arch
