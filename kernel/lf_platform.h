@@ -2,9 +2,12 @@
 // (lockfree/platform.h): what the lock-free structures need from the kernel.
 //
 // PreemptGuard raises the scheduler's preempt counter (kernel/sched/preempt.h):
-// no switch on this CPU while it lives. wait() still spins until the word
-// changes (preemptible, so other threads on this CPU run meanwhile); it may
-// sleep on a wait queue later.
+// no switch on this CPU while it lives. wait() yields the CPU between checks
+// of the word when the caller may block (so the thread that will change it
+// can run here), and spins otherwise; wake_all() has nothing to do. A real
+// sleep (a wait queue hashed by address) needs wake_all() to be callable
+// from the context-switch path without the run-queue lock, so it waits for
+// where RCU's quiescent-state hook lands.
 #pragma once
 
 #include <atomic>
@@ -15,6 +18,7 @@
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/sched/preempt.h"
+#include "kernel/sched/sched.h"
 #include "lockfree/platform.h"
 #include "smp/percpu.h"
 
@@ -51,8 +55,12 @@ struct LfPlatform {
 
     static void wait(std::atomic<uint32_t>& word, uint32_t old) {
         // acquire: pairs with the waker's release (see lf::Event).
-        while (word.load(std::memory_order_acquire) == old)
-            arch::cpu_relax();
+        while (word.load(std::memory_order_acquire) == old) {
+            if (sched::can_block())
+                sched::yield();
+            else
+                arch::cpu_relax();
+        }
     }
     static void wake_all(std::atomic<uint32_t>&) {}
 };

@@ -45,6 +45,9 @@ uint32_t place_new_thread();
 
 Thread* current();
 void yield();
+// The caller may switch away: a thread (not idle, not an interrupt handler)
+// with interrupts on and preemption enabled.
+bool can_block();
 [[noreturn]] void exit_thread();
 
 // Puts a Sleeping thread back on its CPU's run queue (IPI if remote).

@@ -249,6 +249,13 @@ void yield() {
     schedule();
 }
 
+bool can_block() {
+    if (!arch::irq_enabled() || preempt_count() != 0)
+        return false;
+    const Thread* t = current();
+    return t && !t->idle;
+}
+
 void schedule() {
     const arch::IrqState irq = arch::irq_save();
     if (preempt_count() != 0)
