@@ -91,6 +91,19 @@ void test_basic() {
         *p = i;
     }
     check(s->mapped_pages() == 19, "16 zero-filled pages mapped");
+    // Regions are cut and re-protected like munmap/mprotect.
+    const size_t four = 4 * vm::kPageSize;
+    unsigned p4 = 0, p3 = 0;
+    check(s->protect(anon + four, four, arch::kProtRead) && s->region_count() == 3 &&
+              s->translate(anon + four, nullptr, &p4) && !(p4 & arch::kProtWrite) &&
+              s->translate(anon + four - vm::kPageSize, nullptr, &p3) && (p3 & arch::kProtWrite),
+          "protect the middle of a region splits it");
+    check(s->unmap(anon + 3 * four, four) && s->region_count() == 3 && s->mapped_pages() == 15,
+          "unmap the end of a region trims it");
+    check(s->unmap(anon + four, four) && s->region_count() == 2 && s->mapped_pages() == 11,
+          "unmap a whole region removes it");
+    check(s->map_anonymous(anon + four, four, kRW) && *at(anon + four + vm::kPageSize) == 0,
+          "a fresh region in the hole zero-fills again");
     vm::activate(nullptr);
 
     s->unmap(far);

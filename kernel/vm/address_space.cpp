@@ -176,10 +176,24 @@ bool AddressSpace::map(uintptr_t va, uint64_t pa, unsigned prot) {
     return true;
 }
 
-void AddressSpace::unmap(uintptr_t va, size_t len) {
+bool AddressSpace::unmap(uintptr_t va, size_t len) {
     if (!user_range(va, len))
-        return;
+        return false;
     const uintptr_t end = va + len;
+    {
+        SpaceGuard guard(lock_);
+        if (!split_region_at(va) || !split_region_at(end))
+            return false;
+        for (Region** link = &regions_; *link;) {
+            Region* r = *link;
+            if (r->start >= va && r->end <= end) {
+                *link = r->next;
+                kfree(r);
+            } else {
+                link = &r->next;
+            }
+        }
+    }
     while (va < end) {
         TlbBatch batch(*this);
         {
@@ -201,14 +215,20 @@ void AddressSpace::unmap(uintptr_t va, size_t len) {
             batch.finish(); // under the lock: see tlb.h
         }
     }
+    return true;
 }
 
-void AddressSpace::protect(uintptr_t va, size_t len, unsigned prot) {
+bool AddressSpace::protect(uintptr_t va, size_t len, unsigned prot) {
     if (!user_range(va, len))
-        return;
+        return false;
     TlbBatch batch(*this);
     {
         SpaceGuard guard(lock_);
+        if (!split_region_at(va) || !split_region_at(va + len))
+            return false;
+        for (Region* r = regions_; r; r = r->next)
+            if (r->start >= va && r->end <= va + len)
+                r->prot = prot;
         for (const uintptr_t end = va + len; va < end; va += kPageSize) {
             Path path;
             pte_t* e = walk(va, path, false);
@@ -231,6 +251,7 @@ void AddressSpace::protect(uintptr_t va, size_t len, unsigned prot) {
         }
         batch.finish();
     }
+    return true;
 }
 
 bool AddressSpace::translate(uintptr_t va, uint64_t* pa, unsigned* prot) {
@@ -265,6 +286,30 @@ bool AddressSpace::map_anonymous(uintptr_t va, size_t len, unsigned prot) {
     r->next = regions_;
     regions_ = r;
     return true;
+}
+
+// Makes va a region boundary: a region strictly containing it becomes two.
+// False when out of memory. Caller holds the lock.
+bool AddressSpace::split_region_at(uintptr_t va) {
+    for (Region* r = regions_; r; r = r->next) {
+        if (va <= r->start || va >= r->end)
+            continue;
+        auto* tail = static_cast<Region*>(kmalloc(sizeof(Region)));
+        if (!tail)
+            return false;
+        *tail = Region{va, r->end, r->prot, r->next};
+        r->end = va;
+        r->next = tail;
+        return true;
+    }
+    return true;
+}
+
+size_t AddressSpace::region_count() const {
+    size_t n = 0;
+    for (const Region* r = regions_; r; r = r->next)
+        n++;
+    return n;
 }
 
 const AddressSpace::Region* AddressSpace::region_at(uintptr_t va) const {

@@ -10,13 +10,14 @@
 // (copy if still shared, else just make it writable again).
 //
 // Regions: map_anonymous() declares a range whose pages are zero-filled on
-// first touch (a minimal list of vm areas, enough for brk/mmap later).
+// first touch (a minimal list of vm areas, enough for brk/mmap later);
+// unmap() and protect() cut and re-protect regions as munmap and mprotect do.
 //
 // Page-table pages count their live entries (page_ref.h) and are freed as
 // soon as they become empty, so unmapping everything returns every page.
 //
 // Locking: one spinlock per space (interrupts off) over its tables and
-// regions. TLB shootdown happens after the lock is dropped (tlb.h).
+// regions; a TLB shootdown completes before the lock is released (tlb.h).
 #pragma once
 
 #include <stddef.h>
@@ -43,11 +44,14 @@ public:
     // count becomes 1). False if va is not a page-aligned user address, is
     // already mapped, or a page table cannot be allocated.
     bool map(uintptr_t va, uint64_t pa, unsigned prot);
-    // Drops the pages of [va, va+len) (absent ones are skipped) and frees
-    // emptied tables; one shootdown round per 128 released pages.
-    void unmap(uintptr_t va, size_t len = kPageSize);
-    // Sets the protection of the present pages in [va, va+len).
-    void protect(uintptr_t va, size_t len, unsigned prot);
+    // Drops the pages of [va, va+len) (absent ones are skipped), frees
+    // emptied tables and removes the range from the regions; one shootdown
+    // round per 128 released pages. False (nothing changed) for a bad range
+    // or when splitting a region needs memory it cannot get.
+    bool unmap(uintptr_t va, size_t len = kPageSize);
+    // Sets the protection of [va, va+len): present pages and regions. False
+    // (nothing changed) as for unmap.
+    bool protect(uintptr_t va, size_t len, unsigned prot);
     // The physical address behind va (and its protection as the space sees
     // it: a copy-on-write page counts as writable). False if not present.
     bool translate(uintptr_t va, uint64_t* pa, unsigned* prot = nullptr);
@@ -68,6 +72,7 @@ public:
     // Pages this space owns right now (tests): user page references, tables.
     size_t mapped_pages() const { return mapped_pages_; }
     size_t table_pages() const { return table_pages_; }
+    size_t region_count() const;
 
 private:
     struct Region {
@@ -87,6 +92,7 @@ private:
     arch::pte_t* walk(uintptr_t va, Path& path, bool create);
     void clear_leaf(uintptr_t va, Path& path, TlbBatch& batch);
     const Region* region_at(uintptr_t va) const;
+    bool split_region_at(uintptr_t va);
     bool copy_tables(AddressSpace& child, uint64_t table, int level, uintptr_t base,
                      TlbBatch& batch);
     void free_tables(uint64_t table, int level);
