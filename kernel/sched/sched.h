@@ -58,6 +58,16 @@ bool wake_up(Thread* t);
 // state decides whether it is queued again. Preemption must be enabled.
 void schedule();
 
+// Per-CPU deferred work for other subsystems (RCU's quiescent states,
+// callbacks). Register on the boot CPU before smp_init(); at most
+// kMaxHooks of each. Switch hooks run in the switch tail of every context
+// switch, after the run-queue lock is dropped and dead threads are freed,
+// with interrupts off. Idle hooks run in each idle loop pass before the CPU
+// halts, with interrupts off.
+inline constexpr int kMaxHooks = 4;
+void add_switch_hook(void (*hook)());
+void add_idle_hook(void (*hook)());
+
 // Hooks for the arch's interrupt handlers (arch/timer.h).
 void on_timer_tick();
 void on_reschedule_ipi();

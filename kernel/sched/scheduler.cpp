@@ -30,6 +30,23 @@ LockClass run_queue_class("run_queue");
 namespace {
 
 smp::PerCpu<RunQueue> run_queues;
+
+// Written on the boot CPU before the other CPUs start, read-only afterwards.
+struct Hooks {
+    void (*fn[kMaxHooks])() = {};
+    int count = 0;
+
+    void add(void (*hook)(), const char* kind) {
+        if (count == kMaxHooks)
+            panic("sched: too many %s hooks", kind);
+        fn[count++] = hook;
+    }
+    void run() const {
+        for (int i = 0; i < count; i++)
+            fn[i]();
+    }
+};
+Hooks switch_hooks, idle_hooks;
 scythe::lf::PerCpuDeadQueue<&Thread::dead_hook, LfPlatform> dead_threads;
 
 RunQueue& local_rq() { // interrupts off, or the caller is pinned
@@ -59,6 +76,7 @@ void finish_switch() {
     cpu.stack_top = rq.current->stack.top;
     rq.lock.unlock();
     reap_dead();
+    switch_hooks.run();
 }
 
 [[noreturn]] void idle_main();
@@ -155,6 +173,7 @@ bool pull_one(RunQueue& mine) {
     for (;;) {
         arch::irq_disable();
         reap_dead();
+        idle_hooks.run();
         const bool work = rq.queued.load(std::memory_order_relaxed) ||
                           rq.need_resched.load(std::memory_order_relaxed) || pull_one(rq);
         if (work)
@@ -198,6 +217,14 @@ void run_idle_thread() {
     rq.lock.unlock();
     start_tick_here(rq);
     idle_main();
+}
+
+void add_switch_hook(void (*hook)()) {
+    switch_hooks.add(hook, "switch");
+}
+
+void add_idle_hook(void (*hook)()) {
+    idle_hooks.add(hook, "idle");
 }
 
 uint32_t place_new_thread() {
