@@ -47,21 +47,51 @@ uint64_t wait_for_stacks(uint64_t live_target, uint64_t timeout_ms) {
 
 // ---- test=kthreads ------------------------------------------------------
 
-constexpr uint32_t kStormThreads = 2000;
-constexpr uint32_t kStormInFlight = 64;
+constexpr uint32_t kStormThreads = 2000; // workers in all, split among one creator per CPU
+constexpr uint32_t kStormInFlight = 16;  // per creator: bounds the stacks in use
+
+// One creator thread per CPU spawns its share of workers (placed by
+// place_new_thread(), so they spread over every CPU) and waits for them.
+struct Creator {
+    uint32_t workers = 0;
+    std::atomic<uint32_t> in_flight{0};
+    Completion done; // its workers
+};
 
 struct Storm {
-    std::atomic<uint32_t> in_flight{0};
-    Completion done;
+    Creator creators[smp::kMaxCpus];
+    Completion creators_done;
     smp::PerCpu<std::atomic<uint32_t>> ran_on;
-    smp::PerCpu<uint32_t> placed_on; // written by the test thread only
+    smp::PerCpu<std::atomic<uint32_t>> placed_on;
+    std::atomic<bool> spawn_failed{false};
 } storm;
 
-void storm_worker(void*) {
+void storm_worker(void* arg) {
+    Creator& c = *static_cast<Creator*>(arg);
     busy_work(2000);
     storm.ran_on.on(arch::this_cpu_id()).fetch_add(1, std::memory_order_relaxed);
-    storm.in_flight.fetch_sub(1, std::memory_order_relaxed);
-    storm.done.signal();
+    c.in_flight.fetch_sub(1, std::memory_order_relaxed);
+    c.done.signal();
+}
+
+void storm_creator(void* arg) {
+    Creator& c = *static_cast<Creator*>(arg);
+    for (uint32_t i = 0; i < c.workers; i++) {
+        c.done.wq.wait_until(
+            [&] { return c.in_flight.load(std::memory_order_relaxed) < kStormInFlight; });
+        c.in_flight.fetch_add(1, std::memory_order_relaxed);
+        // Placed here rather than inside spawn() so the test can count it;
+        // not pinned: idle CPUs may still pull the worker elsewhere.
+        const uint32_t cpu = place_new_thread();
+        storm.placed_on.on(cpu).fetch_add(1, std::memory_order_relaxed);
+        if (!spawn(storm_worker, &c, {.name = "storm", .cpu = cpu})) {
+            storm.spawn_failed.store(true);
+            c.in_flight.fetch_sub(1, std::memory_order_relaxed);
+            break;
+        }
+    }
+    c.done.wq.wait_until([&] { return c.in_flight.load(std::memory_order_relaxed) == 0; });
+    storm.creators_done.signal();
 }
 
 // ---- test=waitq ---------------------------------------------------------
@@ -153,39 +183,41 @@ uint32_t ready_cpus() {
 } // namespace
 
 int test_kthreads() {
+    const uint32_t n = ready_cpus();
     const uint64_t live_before = stack_counts().live;
     const uint64_t freed_before = stack_counts().freed;
+    uint64_t pulled_before = 0;
+    for (uint32_t c = 0; c < cpus_enumerated(); c++)
+        pulled_before += stats_for(c).pulled;
     const uint64_t start = arch::monotonic_ns();
-    for (uint32_t i = 0; i < kStormThreads; i++) {
-        storm.done.wq.wait_until(
-            [] { return storm.in_flight.load(std::memory_order_relaxed) < kStormInFlight; });
-        storm.in_flight.fetch_add(1, std::memory_order_relaxed);
-        // Placed here rather than inside spawn() so the test can count it;
-        // not pinned: idle CPUs may still pull the thread elsewhere.
-        const uint32_t cpu = place_new_thread();
-        storm.placed_on.on(cpu)++;
-        if (!spawn(storm_worker, nullptr, {.name = "storm", .cpu = cpu})) {
-            kprintf("selftest kthreads: spawn %u failed: FAILED\n", i);
+    for (uint32_t i = 0; i < n; i++) {
+        Creator& c = storm.creators[i];
+        c.workers = kStormThreads / n + (i < kStormThreads % n ? 1 : 0);
+        if (!spawn(storm_creator, &c, {.name = "creator", .cpu = i, .pinned = true})) {
+            kprintf("selftest kthreads: spawning creator %u failed: FAILED\n", i);
             return 1;
         }
     }
-    storm.done.wait_for(kStormThreads);
+    storm.creators_done.wait_for(n);
     const uint64_t live_after = wait_for_stacks(live_before, 5000);
     const uint64_t ms = (arch::monotonic_ns() - start) / 1'000'000;
     uint32_t cpus_ran = 0, cpus_placed = 0;
+    uint64_t pulled = 0;
     for (uint32_t c = 0; c < cpus_enumerated(); c++) {
         cpus_ran += storm.ran_on.on(c).load(std::memory_order_relaxed) != 0;
-        cpus_placed += storm.placed_on.on(c) != 0;
+        cpus_placed += storm.placed_on.on(c).load(std::memory_order_relaxed) != 0;
+        pulled += stats_for(c).pulled;
     }
     const uint64_t freed = stack_counts().freed - freed_before;
     // Where threads ran is reported, not asserted: under TCG a vCPU the host
     // does not schedule for a while has its whole queue pulled by others.
-    const bool ok =
-        live_after == live_before && freed >= kStormThreads && cpus_placed == ready_cpus();
-    kprintf("selftest kthreads: %u threads placed on %u of %u CPUs, ran on %u, in %lu ms; "
-            "stacks live %lu -> %lu, %lu freed (%lu fresh stacks in all)\n",
-            kStormThreads, cpus_placed, ready_cpus(), cpus_ran, ms, live_before, live_after, freed,
-            stack_counts().created);
+    const bool ok = !storm.spawn_failed.load() && live_after == live_before &&
+                    freed >= kStormThreads + n && cpus_placed == n;
+    kprintf("selftest kthreads: %u threads from %u creators placed on %u of %u CPUs, ran on %u, "
+            "%lu pulled by idle CPUs, in %lu ms\n",
+            kStormThreads, n, cpus_placed, n, cpus_ran, pulled - pulled_before, ms);
+    kprintf("selftest kthreads: stacks live %lu -> %lu, %lu freed, %lu fresh stacks in all\n",
+            live_before, live_after, freed, stack_counts().created);
     kprintf("selftest kthreads: %s\n", ok ? "ok" : "FAILED");
     return ok ? 0 : 1;
 }
