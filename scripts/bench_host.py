@@ -3,7 +3,7 @@
 
 Usage:
   scripts/bench_host.py --build-dir build [--min-time 0.2] [--filter REGEX]
-                        [--bench NAME ...] [--no-run] [--verbose]
+                        [--repetitions N] [--bench NAME ...] [--no-run] [--verbose]
 
 Runs every benchmark binary <build>/bench/bench_* (or the --bench ones), with
   --benchmark_out=<build>/bench-results/<name>.json --benchmark_out_format=json
@@ -23,6 +23,7 @@ baseline (and which one was best), then ours / each other impl. A ratio below
 1.0 (ours slower) is marked with '*'. The rate read is the counter
 span_items_per_second (total items / wall-clock span of the run, see
 bench/bench_common.h) when present, else Google Benchmark's items_per_second.
+With --repetitions N each cell is the median of the N repetitions.
 
 Timings are noisy: read ratios within one run; never assert on them.
 Exit status: 0 if every binary ran and no benchmark reported an error.
@@ -70,6 +71,8 @@ def run_binary(path, results_dir, args):
         cmd.append(f"--benchmark_min_time={args.min_time}")
     if args.filter:
         cmd.append(f"--benchmark_filter={args.filter}")
+    if args.repetitions > 1:
+        cmd.append(f"--benchmark_repetitions={args.repetitions}")
     print(f"== {name}: {' '.join(cmd[1:])}", file=sys.stderr, flush=True)
     start = time.monotonic()
     with open(out_log, "w") as log:
@@ -131,7 +134,15 @@ def load(json_path):
             continue
         r = rate_of(b)
         if r is not None:
-            fam.setdefault((case, threads), {})[impl] = r
+            cell = fam.setdefault((case, threads), {})
+            if cell.get(impl) != "ERR":
+                cell.setdefault(impl, []).append(r)
+    for fam in fams.values():  # median over repetitions
+        for cell in fam.values():
+            for impl, v in cell.items():
+                if isinstance(v, list):
+                    v = sorted(v)
+                    cell[impl] = v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
     return data.get("context", {}), fams, case_order, impl_order, errors
 
 
@@ -250,6 +261,8 @@ def main():
     ap.add_argument("--min-time", type=float, default=None,
                     help="seconds per benchmark (--benchmark_min_time); default: Google Benchmark's")
     ap.add_argument("--filter", default=None, help="--benchmark_filter regex")
+    ap.add_argument("--repetitions", type=int, default=1,
+                    help="--benchmark_repetitions; tables show the median (default 1)")
     ap.add_argument("--bench", action="append", default=[],
                     help="run only this binary (e.g. bench_rcu); repeatable")
     ap.add_argument("--no-run", action="store_true", help="print tables from existing JSON only")
