@@ -7,6 +7,7 @@
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/sched/mutex.h"
+#include "kernel/sched/preempt.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/stack_pool.h"
 #include "kernel/sched/waitq.h"
@@ -153,6 +154,46 @@ void spinner(void* arg) {
     spinners_done.signal();
 }
 
+// The same CPU, second phase: while one spinner holds a PreemptGuard the
+// tick must not switch to the other, and dropping the guard switches.
+struct GuardPhase {
+    uint32_t cpu = 0;
+    std::atomic<uint64_t> plain_count{0};
+    std::atomic<bool> stop{false};
+    uint64_t moved_while_guarded = 0;
+    uint64_t ticks_while_guarded = 0;
+} guard_phase;
+
+void wait_for_plain_spinner_to_run() {
+    const uint64_t seen = guard_phase.plain_count.load(std::memory_order_relaxed);
+    while (guard_phase.plain_count.load(std::memory_order_relaxed) == seen)
+        arch::cpu_relax(); // only a preemption lets it run
+}
+
+void plain_spinner(void*) {
+    while (!guard_phase.stop.load(std::memory_order_relaxed))
+        guard_phase.plain_count.fetch_add(1, std::memory_order_relaxed);
+    spinners_done.signal();
+}
+
+void guarded_spinner(void*) {
+    wait_for_plain_spinner_to_run();
+    {
+        PreemptGuard no_preemption;
+        const uint64_t count = guard_phase.plain_count.load(std::memory_order_relaxed);
+        const uint64_t ticks = stats_for(guard_phase.cpu).ticks;
+        const uint64_t end = arch::monotonic_ns() + 100'000'000ull;
+        while (arch::monotonic_ns() < end)
+            arch::cpu_relax();
+        guard_phase.moved_while_guarded =
+            guard_phase.plain_count.load(std::memory_order_relaxed) - count;
+        guard_phase.ticks_while_guarded = stats_for(guard_phase.cpu).ticks - ticks;
+    }
+    wait_for_plain_spinner_to_run(); // the switch held back by the guard
+    guard_phase.stop.store(true, std::memory_order_relaxed);
+    spinners_done.signal();
+}
+
 // ---- test=mutex ---------------------------------------------------------
 
 constexpr uint32_t kMutexRounds = 200;
@@ -272,8 +313,21 @@ int test_preempt() {
     kprintf("selftest preempt: cpu %u, spinners counted %lu and %lu, each saw the other run %lu "
             "and %lu times; %lu ticks, %lu switches\n",
             cpu, a, b, sa, sb, after.ticks - before.ticks, after.switches - before.switches);
-    kprintf("selftest preempt: %s\n", ok ? "ok" : "FAILED");
-    return ok ? 0 : 1;
+
+    guard_phase.cpu = cpu;
+    if (!spawn(plain_spinner, nullptr, {.name = "plain", .cpu = cpu, .pinned = true}) ||
+        !spawn(guarded_spinner, nullptr, {.name = "guarded", .cpu = cpu, .pinned = true})) {
+        kprintf("selftest preempt: spawn failed: FAILED\n");
+        return 1;
+    }
+    spinners_done.wait_for(4);
+    const bool guard_ok =
+        guard_phase.moved_while_guarded == 0 && guard_phase.ticks_while_guarded >= 1;
+    kprintf("selftest preempt: under a PreemptGuard for 100 ms (%lu ticks) the other thread ran "
+            "%lu times\n",
+            guard_phase.ticks_while_guarded, guard_phase.moved_while_guarded);
+    kprintf("selftest preempt: %s\n", ok && guard_ok ? "ok" : "FAILED");
+    return ok && guard_ok ? 0 : 1;
 }
 
 int test_mutex() {
