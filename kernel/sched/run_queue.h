@@ -30,6 +30,7 @@ struct RunQueue {
     uint32_t place_cursor = 0;             // place_new_thread(), this CPU only
 
     std::atomic<uint64_t> switches{0}, ticks{0}, pulled{0}, spawned{0}, freed{0};
+    std::atomic<uint64_t> ipis_sent{0}, ipis_received{0}; // reschedule IPIs
 
     void push(Thread* t) { // under lock
         t->run_next = nullptr;

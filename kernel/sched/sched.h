@@ -76,6 +76,7 @@ bool resched_pending(); // this CPU has asked for a switch
 
 struct Stats {
     uint64_t switches, ticks, pulled, spawned, freed;
+    uint64_t ipis_sent, ipis_received; // reschedule IPIs
 };
 Stats stats_for(uint32_t cpu);
 

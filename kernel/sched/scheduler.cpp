@@ -183,6 +183,11 @@ bool pull_one(RunQueue& mine) {
     }
 }
 
+void send_reschedule(uint32_t cpu) {
+    local_rq().ipis_sent.fetch_add(1, std::memory_order_relaxed);
+    arch::send_reschedule_ipi(cpu);
+}
+
 void start_tick_here(RunQueue& rq) {
     rq.ready.store(true, std::memory_order_release);
     arch::timer_start_this_cpu(kTickHz);
@@ -260,7 +265,7 @@ Thread* spawn(void (*entry)(void*), void* arg, const SpawnOptions& options) {
     const bool was_idle = rq.current == rq.idle;
     rq.lock.unlock();
     if (cpu != arch::this_cpu_id() && was_idle)
-        arch::send_reschedule_ipi(cpu);
+        send_reschedule(cpu);
     arch::irq_restore(irq);
     return t;
 }
@@ -349,7 +354,7 @@ bool wake_up(Thread* t) {
         rq.lock.unlock();
         // t may run (and exit) from here on: only `cpu` is used below.
         if (kick && cpu != arch::this_cpu_id())
-            arch::send_reschedule_ipi(cpu);
+            send_reschedule(cpu);
         arch::irq_restore(irq);
         return true;
     }
@@ -363,7 +368,9 @@ void on_timer_tick() {
 }
 
 void on_reschedule_ipi() {
-    local_rq().need_resched.store(true, std::memory_order_relaxed);
+    RunQueue& rq = local_rq();
+    rq.ipis_received.fetch_add(1, std::memory_order_relaxed);
+    rq.need_resched.store(true, std::memory_order_relaxed);
 }
 
 void preempt_on_interrupt_exit() {
@@ -386,9 +393,13 @@ bool resched_pending() {
 
 Stats stats_for(uint32_t cpu) {
     const RunQueue& rq = run_queues.on(cpu);
-    return {rq.switches.load(std::memory_order_relaxed), rq.ticks.load(std::memory_order_relaxed),
-            rq.pulled.load(std::memory_order_relaxed), rq.spawned.load(std::memory_order_relaxed),
-            rq.freed.load(std::memory_order_relaxed)};
+    return {rq.switches.load(std::memory_order_relaxed),
+            rq.ticks.load(std::memory_order_relaxed),
+            rq.pulled.load(std::memory_order_relaxed),
+            rq.spawned.load(std::memory_order_relaxed),
+            rq.freed.load(std::memory_order_relaxed),
+            rq.ipis_sent.load(std::memory_order_relaxed),
+            rq.ipis_received.load(std::memory_order_relaxed)};
 }
 
 } // namespace kernel::sched

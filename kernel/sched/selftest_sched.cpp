@@ -267,6 +267,9 @@ int test_waitq() {
     // Pairs on neighbouring CPUs (0-1, 2-3, ...); one pair on one CPU if alone.
     const uint32_t n = ready_cpus();
     const uint32_t pair_count = n >= 2 ? n / 2 : 1;
+    uint64_t ipis_before = 0;
+    for (uint32_t c = 0; c < cpus_enumerated(); c++)
+        ipis_before += stats_for(c).ipis_received;
     const uint64_t start = arch::monotonic_ns();
     for (uint32_t i = 0; i < pair_count; i++) {
         for (uint32_t side = 0; side < 2; side++) {
@@ -287,8 +290,12 @@ int test_waitq() {
         trips += pairs[i].trips.load(std::memory_order_relaxed);
         ok = ok && pairs[i].trips.load(std::memory_order_relaxed) == kRoundTrips;
     }
-    kprintf("selftest waitq: %u pairs %s, %u round trips in %lu ms\n", pair_count,
-            n >= 2 ? "across CPUs" : "on one CPU", trips, ms);
+    uint64_t ipis = 0;
+    for (uint32_t c = 0; c < cpus_enumerated(); c++)
+        ipis += stats_for(c).ipis_received;
+    ipis -= ipis_before;
+    kprintf("selftest waitq: %u pairs %s, %u round trips in %lu ms, %lu reschedule IPIs\n",
+            pair_count, n >= 2 ? "across CPUs" : "on one CPU", trips, ms, ipis);
     print_lock_stats();
     kprintf("selftest waitq: %s\n", ok ? "ok" : "FAILED");
     return ok ? 0 : 1;
