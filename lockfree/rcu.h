@@ -51,6 +51,17 @@
 //   No atomic_thread_fence anywhere (TSan does not model fences; GCC 12 warns): every edge is an
 //   atomic operation, so TSan sees the same happens-before the proof uses.
 //
+// Driving it (kernel): each CPU calls online() once when it starts scheduling; the scheduler
+// calls note_quiescent() at every context switch (a voluntary one, or a preemption outside any
+// section: sections are non-preemptible, see ReadGuard); the idle loop calls process_callbacks()
+// and then offline() before halting without a tick, online() after waking; return to user calls
+// quiescent_state() (report + run callbacks). P::wake_all may be called from all of these
+// (note_quiescent wakes synchronize() waiters), so the kernel's wake_all must be safe in the
+// context-switch path with interrupts off (e.g. set a flag / defer to the wakee's CPU).
+// Driving it (host): each thread registers a CPU slot (HostCpu), calls online(), reports
+// quiescent_state() between sections, and calls offline() before it blocks on anything that is
+// not synchronize()/barrier(), and before it exits.
+//
 // Synchronisation table ("this CPU" = the caller's CPU slot, P::cpu_id()):
 //   read_lock / read_unlock       any CPU, concurrently with everything; no-op on the fast path.
 //   quiescent_state / note_quiescent   this CPU only, outside any section; concurrent with all
@@ -59,8 +70,8 @@
 //   call_rcu                      this CPU (any context, including interrupts: IrqGuard); the
 //                                 head must not be queued twice.
 //   process_callbacks             this CPU, outside any section; not re-entered from callbacks.
-//   synchronize / barrier         any CPU slot, outside any section, may block (P::wait); from a
-//                                 callback neither may be called.
+//   synchronize / barrier         any CPU slot (online or not), outside any section; may block
+//                                 (P::wait, no guard held); never from a callback.
 //   stats (gp_seq, ...)           anyone; racy snapshots.
 // Callbacks run with no lock held, pinned (PreemptGuard), outside any read-side section.
 #pragma once
@@ -113,7 +124,7 @@ class Rcu {
   using platform_type = P;
   using Callback = void (*)(RcuHead*);
 
-  Rcu() noexcept : gp_(1), waiters_(0), completed_(1), wake_seq_(0) {}
+  constexpr Rcu() noexcept : gp_(1), waiters_(0), completed_(1), wake_seq_(0) {}  // constinit-able
   Rcu(const Rcu&) = delete;
   Rcu& operator=(const Rcu&) = delete;
 
@@ -121,7 +132,11 @@ class Rcu {
   // A section must not contain a quiescent state: in the kernel, no voluntary context switch and
   // no preemption that reports one (hold preemption off in preemptible code: ReadGuard does).
   void read_lock() noexcept {
-    if constexpr (kDebugChecks) ++cbs_[P::cpu_id()]->nesting;
+    if constexpr (kDebugChecks) {
+      auto& c = *cbs_[P::cpu_id()];
+      SCYTHE_LF_VERIFY(P, c.online);  // an offline CPU's sections are not waited for
+      ++c.nesting;
+    }
     std::atomic_signal_fence(std::memory_order_seq_cst);  // compiler barrier only
   }
   void read_unlock() noexcept {
@@ -261,15 +276,17 @@ class Rcu {
 
   // ---- waiting ---------------------------------------------------------------------------
   // Wait until a grace period has elapsed: every section running when this was called is over.
-  // The caller (a registered CPU slot) counts as quiescent while it waits.
+  // The caller must not be in a section. It reports a quiescent state for its CPU each time it
+  // wakes (so it never holds up its own grace period, and a newer one only until it is woken:
+  // starting a grace period wakes waiters). Its CPU is not taken offline: in the kernel the CPU
+  // runs other threads while this one sleeps, and their context switches report for it.
   void synchronize() noexcept {
     const std::uint64_t t = start_gp();
-    const bool was = go_quiet();
     wait_for([&] {
+      note_quiescent();
       if (has_local_callbacks()) process_callbacks();
       return scan(t);
     });
-    if (was) come_back();
   }
 
   // rcu_barrier: wait until every callback queued (on any CPU) before this call has run.
@@ -280,10 +297,10 @@ class Rcu {
     // acquire: pairs with the release in bump(queued): a call_rcu that happened before us is
     // counted.
     for (std::size_t i = 0; i < n; ++i) snap[i] = cbs_[i]->queued.load(std::memory_order_acquire);
-    const bool was = go_quiet();
     bool cpus_done = false;
     std::uint64_t orphan_snap = 0;
     wait_for([&] {
+      note_quiescent();  // as in synchronize()
       process_callbacks();
       if (!cpus_done) {
         for (std::size_t i = 0; i < n; ++i) {
@@ -298,7 +315,6 @@ class Rcu {
       }
       return orphans_->invoked.load(std::memory_order_seq_cst) >= orphan_snap;
     });
-    if (was) come_back();
   }
 
   // ---- polling (get_state_synchronize_rcu / poll_state_synchronize_rcu) ---------------------
@@ -381,6 +397,7 @@ class Rcu {
   }
 
   bool has_local_callbacks() const noexcept {
+    [[maybe_unused]] typename P::PreemptGuard pin;
     const auto& c = *cbs_[P::cpu_id()];
     return !c.wait.empty() || !c.ready.empty() || !c.next.empty();
   }
@@ -389,7 +406,11 @@ class Rcu {
     // seq_cst RMW: everything the caller unpublished before this point is released to every
     // CPU whose quiescent state observes this value or a later one (gp_ is RMW-only, so later
     // values continue this release sequence).
-    return gp_.fetch_add(1, std::memory_order_seq_cst) + 1;
+    const std::uint64_t t = gp_.fetch_add(1, std::memory_order_seq_cst) + 1;
+    // A waiter asleep in wait_for() holds a stale counter for its CPU: wake it to refresh it,
+    // or this new grace period would wait for its next wake-up.
+    wake_waiters();
+    return t;
   }
 
   // Publish a new value of this CPU's counter, then wake waiters if any.
@@ -421,20 +442,6 @@ class Rcu {
     // acq_rel RMW (adds 0): joins gp_'s release sequence both ways; see above.
     const std::uint64_t g = gp_.fetch_add(0, std::memory_order_acq_rel);
     report(ctr, g);
-  }
-
-  // Quiet while waiting (synchronize/barrier): counter 0, but callbacks stay and online stays.
-  bool go_quiet() noexcept {
-    [[maybe_unused]] typename P::PreemptGuard pin;
-    const std::size_t cpu = P::cpu_id();
-    assert_not_in_section(cpu);
-    if (!cbs_[cpu]->online) return false;
-    report(readers_[cpu]->ctr, kOffline);
-    return true;
-  }
-  void come_back() noexcept {
-    [[maybe_unused]] typename P::PreemptGuard pin;
-    rejoin(P::cpu_id());
   }
 
   // True once grace period `target` has completed; scans all CPUs if needed.

@@ -27,7 +27,7 @@ namespace scythe::lf {
 template <Platform P, template <class> class Atom = std::atomic>
 class TicketLock {
  public:
-  TicketLock() noexcept : next_(0), serving_(0) {}
+  constexpr TicketLock() noexcept : next_(0), serving_(0) {}
   TicketLock(const TicketLock&) = delete;
   TicketLock& operator=(const TicketLock&) = delete;
 

@@ -205,7 +205,9 @@ TEST(RcuHashStress, LookupsNeverSeeWrongOrReclaimedNodes) {
               static_cast<unsigned long long>(inserted.load()),
               static_cast<unsigned long long>(removed.load()), t->order(),
               static_cast<unsigned long long>(rcu->gp_completed()));
-  // Tear down: unlink what is left, then free it all (nobody else is running).
+  // Tear down: unlink what is left, then free it all (nobody else is running). Online: the
+  // walks below are read-side sections.
+  Rcu::OnlineScope on(*rcu);
   std::vector<Proc*> rest;
   {
     Rcu::ReadGuard g(*rcu);
@@ -299,6 +301,7 @@ TEST(RcuHashStress, HistoryIsLinearizable) {
   resizer.join();
   rcu->barrier();
 
+  Rcu::OnlineScope on(*rcu);  // the teardown walks below are read-side sections
   std::vector<Entry<SetModel::Op>> all;
   for (auto& l : logs) all.insert(all.end(), l.begin(), l.end());
   std::uint64_t bad_key = ~0ULL;
