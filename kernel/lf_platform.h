@@ -2,12 +2,11 @@
 // (lockfree/platform.h): what the lock-free structures need from the kernel.
 //
 // PreemptGuard raises the scheduler's preempt counter (kernel/sched/preempt.h):
-// no switch on this CPU while it lives. wait() yields the CPU between checks
-// of the word when the caller may block (so the thread that will change it
-// can run here), and spins otherwise; wake_all() has nothing to do. A real
-// sleep (a wait queue hashed by address) needs wake_all() to be callable
-// from the context-switch path without the run-queue lock, so it waits for
-// where RCU's quiescent-state hook lands.
+// no switch on this CPU while it lives. wait() sleeps on a wait queue hashed
+// by the word's address (kernel/sched/word_wait.h) when the caller may block
+// and returns after a pause otherwise; wake_all() wakes that queue, from any
+// context that holds no run-queue lock (the scheduler's switch-tail and idle
+// hooks hold none).
 #pragma once
 
 #include <atomic>
@@ -18,7 +17,7 @@
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/sched/preempt.h"
-#include "kernel/sched/sched.h"
+#include "kernel/sched/word_wait.h"
 #include "lockfree/platform.h"
 #include "smp/percpu.h"
 
@@ -53,16 +52,8 @@ struct LfPlatform {
         panic("lockfree assertion failed: %s at %s:%d", expr, file, line);
     }
 
-    static void wait(std::atomic<uint32_t>& word, uint32_t old) {
-        // acquire: pairs with the waker's release (see lf::Event).
-        while (word.load(std::memory_order_acquire) == old) {
-            if (sched::can_block())
-                sched::yield();
-            else
-                arch::cpu_relax();
-        }
-    }
-    static void wake_all(std::atomic<uint32_t>&) {}
+    static void wait(std::atomic<uint32_t>& word, uint32_t old) { sched::wait_on_word(word, old); }
+    static void wake_all(std::atomic<uint32_t>& word) { sched::wake_word(word); }
 };
 
 static_assert(scythe::lf::Platform<LfPlatform>);

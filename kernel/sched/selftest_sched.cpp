@@ -6,11 +6,13 @@
 #include "arch/time.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
+#include "kernel/lf_platform.h"
 #include "kernel/sched/mutex.h"
 #include "kernel/sched/preempt.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/stack_pool.h"
 #include "kernel/sched/waitq.h"
+#include "lockfree/platform.h"
 #include "smp/percpu.h"
 
 namespace kernel::sched {
@@ -123,6 +125,22 @@ void player(void* arg) {
             p.trips.fetch_add(1, std::memory_order_relaxed);
         p.turn.store(other, std::memory_order_release);
         p.q[other].wake_one();
+    }
+    players_done.signal();
+}
+
+// The same hand-off through lockfree/'s Event on the kernel platform
+// (LfPlatform::wait/wake_all sleep on hashed wait queues): the test thread
+// moves the token from even to odd, the partner from odd to even.
+constexpr uint32_t kEventRounds = 200;
+scythe::lf::Event<LfPlatform> token_event;
+std::atomic<uint32_t> token{0};
+
+void event_partner(void*) {
+    for (uint32_t r = 0; r < kEventRounds; r++) {
+        token_event.wait_until([&] { return token.load(std::memory_order_acquire) == 2 * r + 1; });
+        token.store(2 * r + 2, std::memory_order_release);
+        token_event.notify_all();
     }
     players_done.signal();
 }
@@ -296,7 +314,24 @@ int test_waitq() {
     ipis -= ipis_before;
     kprintf("selftest waitq: %u pairs %s, %u round trips in %lu ms, %lu reschedule IPIs\n",
             pair_count, n >= 2 ? "across CPUs" : "on one CPU", trips, ms, ipis);
+
+    // lf::Event ping-pong with a partner on another CPU when there is one.
+    if (!spawn(event_partner, nullptr,
+               {.name = "event", .cpu = n >= 2 ? 1u : 0u, .pinned = true})) {
+        kprintf("selftest waitq: spawn failed: FAILED\n");
+        return 1;
+    }
+    for (uint32_t r = 0; r < kEventRounds; r++) {
+        token_event.wait_until([&] { return token.load(std::memory_order_acquire) == 2 * r; });
+        token.store(2 * r + 1, std::memory_order_release);
+        token_event.notify_all();
+    }
+    players_done.wait_for(2 * pair_count + 1);
+    const bool event_ok = token.load() == 2 * kEventRounds;
+    kprintf("selftest waitq: lf::Event on LfPlatform: %u hand-offs %s\n", 2 * kEventRounds,
+            event_ok ? "done" : "LOST");
     print_lock_stats();
+    ok = ok && event_ok;
     kprintf("selftest waitq: %s\n", ok ? "ok" : "FAILED");
     return ok ? 0 : 1;
 }
