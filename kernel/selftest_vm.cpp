@@ -191,6 +191,10 @@ void load_and_read(void*) {
 void unload(void*) {
     vm::activate(nullptr);
 }
+std::atomic<bool> still_active{true};
+void note_active(void*) {
+    still_active.store(vm::active_space() != nullptr);
+}
 
 uint64_t received(uint32_t cpu) {
     return vm::tlb_stats(cpu).received;
@@ -282,11 +286,13 @@ void test_shootdown() {
     }
     const uint64_t rounds = vm::tlb_stats(me).rounds - rounds_before;
 
-    for (uint32_t i = 0; i < nloaders; i++)
+    // The first loader still has the space loaded: destroy switches it away.
+    for (uint32_t i = 1; i < nloaders; i++)
         xcall_one(loaders[i], unload, nullptr, XcallWait::Yes);
-    if (nloaders == 0)
-        vm::activate(nullptr);
     s->destroy();
+    if (nloaders > 0)
+        xcall_one(loaders[0], note_active, nullptr, XcallWait::Yes);
+    check(nloaders == 0 || !still_active.load(), "destroy unloads a lazily loaded space");
     const size_t free_after = mm::free_page_count();
     check(free_after == free_before, "every page returned");
     uint32_t quiet = 0;

@@ -86,10 +86,12 @@ AddressSpace* AddressSpace::create() {
 }
 
 void AddressSpace::destroy() {
+    // CPUs where it is still loaded lazily switch to the kernel root; every
+    // other CPU that ever loaded it has loaded another root since, which
+    // dropped its user translations (no PCIDs): no shootdown needed after.
+    unload_everywhere(*this);
     if (active_anywhere(*this))
-        panic("vm: destroying an address space still loaded on a CPU");
-    // No shootdown: every CPU that ever loaded it has loaded another root
-    // since, which dropped its user translations (no PCIDs).
+        panic("vm: destroying an address space that a CPU loaded again");
     free_tables(root_, kRoot);
     mm::free_page(root_);
     while (Region* r = regions_) {

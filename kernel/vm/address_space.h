@@ -37,7 +37,8 @@ public:
     // A space with an empty user half; nullptr when out of memory.
     static AddressSpace* create();
     // Frees every user page reference, page-table page and region, then the
-    // space itself. It must not be loaded on any CPU (activate(nullptr) there).
+    // space itself. No thread may run in it any more; CPUs that still have it
+    // loaded lazily are switched away first (unload_everywhere, tlb.h).
     void destroy();
 
     // Maps one page; the space takes the caller's reference to `pa` (its

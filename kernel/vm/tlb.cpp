@@ -136,6 +136,30 @@ bool active_anywhere(const AddressSpace& space) {
     return false;
 }
 
+namespace {
+
+void unload_on_cpu(void* arg) {
+    auto* space = static_cast<AddressSpace*>(arg);
+    const uint32_t me = arch::this_cpu_id();
+    if (per_cpu[me].active.load(std::memory_order_relaxed) == space) {
+        per_cpu[me].active.store(nullptr, std::memory_order_relaxed);
+        arch::load_root(arch::kernel_root_phys());
+    }
+    space->cpus().remove(me);
+}
+
+} // namespace
+
+void unload_everywhere(AddressSpace& space) {
+    const arch::IrqState irq = arch::irq_save();
+    const uint32_t me = arch::this_cpu_id();
+    unload_on_cpu(&space);
+    CpuSet targets;
+    if (space.cpus().others(me, &targets))
+        xcall_set(targets, unload_on_cpu, &space, XcallWait::Yes);
+    arch::irq_restore(irq);
+}
+
 TlbStats tlb_stats(uint32_t cpu) {
     const PerCpu& pc = per_cpu[cpu];
     return {pc.rounds.load(), pc.targets.load(), pc.received.load(), pc.trimmed.load()};

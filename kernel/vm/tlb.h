@@ -99,9 +99,16 @@ private:
 
 // Loads `space` on this CPU and records the CPU in its set. nullptr loads
 // the kernel's root (the CPU stays in the old space's set until trimmed).
+// Cross-call functions must not touch user memory: a CPU serves them while
+// it waits for a space's lock, or holding one while it waits for a shootdown.
 void activate(AddressSpace* space);
 AddressSpace* active_space(); // this CPU's, or nullptr
 bool active_anywhere(const AddressSpace& space);
+// Every CPU that still has `space` loaded (lazily: its last thread there has
+// left, no root was loaded since) loads the kernel root instead and leaves
+// the set: this CPU directly, the others in one cross-call round. For
+// teardown (AddressSpace::destroy calls it): no thread may run in the space.
+void unload_everywhere(AddressSpace& space);
 
 struct TlbStats {
     uint64_t rounds;   // shootdown rounds this CPU started (each one cross-call round)
