@@ -7,7 +7,7 @@ namespace kernel::cmdline {
 namespace {
 
 constexpr const char* kKnownKeys[] = {
-    "console", "quiet", "test", "maxcpus", "smp_timeout_ms", "nox2apic",
+    "console", "quiet", "test", "maxcpus", "smp_timeout_ms", "nox2apic", "init", "rdinit",
 };
 
 constexpr int kMaxLine = 512;
@@ -39,6 +39,10 @@ bool known(const char* word) {
 }
 
 } // namespace
+
+bool is_kernel_word(const char* word) {
+    return known(word);
+}
 
 void parse(const char* text) {
     strlcpy(line, text ? text : "", sizeof line);

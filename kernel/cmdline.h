@@ -18,15 +18,18 @@
 //   maxcpus=N            bring up at most N CPUs, the boot CPU included
 //   smp_timeout_ms=N     how long the boot CPU waits for the others (default 10000)
 //   nox2apic             use xAPIC (MMIO) even when the CPU offers x2APIC
+//   init=PATH, rdinit=PATH  the initramfs program to run as pid 1 (default /init);
+//                        other words go to it as Linux passes them (kernel/user/init_args.h)
 #pragma once
 
 #include <stdint.h>
 
 namespace kernel::cmdline {
 
-void parse(const char* text); // copies text
-void report_problems();       // unknown words (each once), unsupported values
-const char* raw();            // the whole line as received
+void parse(const char* text);          // copies text
+void report_problems();                // unknown words (each once), unsupported values
+const char* raw();                     // the whole line as received
+bool is_kernel_word(const char* word); // its key is one of the options above (init's args skip it)
 
 // "key=value" -> "value"; bare "key" -> ""; absent -> nullptr. Last one wins.
 const char* value(const char* key);

@@ -14,6 +14,7 @@
 #include "kernel/power.h"
 #include "kernel/sched/sched.h"
 #include "kernel/selftest.h"
+#include "kernel/user/run_init.h"
 #include "kernel/xcall.h"
 
 namespace kernel {
@@ -53,6 +54,7 @@ void kernel_main(const BootInfo& boot) {
     arch::interrupts_init(!cmdline::has("nox2apic"));
     arch::irq_enable(); // nothing but IPIs can arrive: PICs masked, no timer yet
     sched::init();      // this context becomes thread "main"; CPU 0's tick starts
+    user::early_init(); // the switch hook that user threads need, before other CPUs run
 
     smp_init();
     xcall_init();
@@ -64,6 +66,8 @@ void kernel_main(const BootInfo& boot) {
             kprintf("selftest: no test named '%s'\n", test);
             status = kUnknownTestStatus;
         }
+    } else if (boot.module_count > 0) {
+        status = user::run_init(boot); // returns only if init could not start
     }
     power_off(status);
 }

@@ -30,6 +30,9 @@ struct alignas(64) CpuDescriptors {
 // Fills this CPU's GDT and TSS (with the given IST stack tops), loads both,
 // and reloads CS/DS/ES/SS. FS and GS selectors are left null: their bases are MSRs.
 void load_cpu_descriptors(CpuDescriptors& d, const uint64_t (&ist_tops)[kIstSlots]);
+// The stack an interrupt or exception from user mode switches to on this CPU
+// (TSS.rsp[0]). Interrupts off.
+void set_this_cpu_rsp0(uint64_t top);
 
 void idt_init(); // once, on the boot CPU
 void idt_load(); // on every CPU

@@ -1,5 +1,8 @@
 #include "descriptors.h"
+
+#include "arch/cpu.h"
 #include "layout.h"
+#include "smp/percpu.h"
 
 namespace x86 {
 namespace {
@@ -11,6 +14,9 @@ constexpr uint64_t kKernelData = 0x00cf93000000ffff;   // P, DPL0, data, writabl
 constexpr uint64_t kUserCode32 = 0x00cffb000000ffff;   // DPL3, for sysret's layout
 constexpr uint64_t kUserData = 0x00cff3000000ffff;
 constexpr uint64_t kUserCode64 = 0x00affb000000ffff;
+
+// Each CPU's TSS, for set_this_cpu_rsp0 (GS base is set before the tables load).
+Tss* cpu_tss[smp::kMaxCpus];
 
 struct [[gnu::packed]] Pointer {
     uint16_t limit;
@@ -55,6 +61,11 @@ void load_cpu_descriptors(CpuDescriptors& d, const uint64_t (&ist_tops)[kIstSlot
                  : [code] "i"(SEL_KCODE), [data] "i"(SEL_KDATA)
                  : "rax", "memory");
     asm volatile("ltr %w0" ::"r"(uint16_t(SEL_TSS)));
+    cpu_tss[arch::this_cpu_id()] = &d.tss;
+}
+
+void set_this_cpu_rsp0(uint64_t top) {
+    cpu_tss[arch::this_cpu_id()]->rsp[0] = top;
 }
 
 } // namespace x86

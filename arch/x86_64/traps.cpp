@@ -1,16 +1,21 @@
 // Exceptions are reported in full (name, error code, registers, CR2 for page
-// faults, backtrace) and then panic: nothing in the kernel is expected to
-// fault yet. NMIs stop the CPU when another one has panicked.
+// faults, backtrace) and then panic, unless the VM resolves a page fault, a
+// uaccess.S instruction has a fixup, or the fault came from user mode (the
+// process is killed). NMIs stop the CPU when another one has panicked.
 #include "traps.h"
 
 #include "apic.h"
+#include "arch/pte.h"
+#include "arch/user.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/sched/sched.h"
 #include "kernel/selftest.h"
+#include "kernel/user/syscall.h"
 #include "kernel/vm/fault.h"
 #include "kernel/xcall.h"
+#include "usermode.h"
 #include "x86.h"
 
 namespace x86 {
@@ -94,8 +99,19 @@ extern "C" void x86_64_trap_dispatch(x86::TrapFrame* frame) {
     const uint64_t v = frame->vector;
     if (v == 2 && kernel::panic_in_progress())
         kernel::panic_stop_this_cpu(); // another CPU panicked and asked us to stop
+    const bool from_user = frame->cs & 3;
+    // The kernel touching a present user page outside uaccess.S is a SMAP
+    // violation: the VM would take it for a stale TLB entry and retry forever.
+    if (v == 14 && !from_user && arch::smap_enabled() && read_cr2() < arch::kUserSpaceEnd &&
+        arch::fault_was_protection(frame->error) && !uaccess_rip(frame->rip))
+        report_exception(*frame);
     // A user-half fault may be the VM's to resolve (zero fill, copy-on-write).
     if (v == 14 && kernel::vm::handle_page_fault(read_cr2(), frame->error))
+        return;
+    if (v < 32 && from_user) // the process dies, not the kernel
+        kernel::user::user_fault(kExceptionNames[v], frame->rip, v == 14 ? read_cr2() : 0);
+    // A bad user pointer in copy_{from,to}_user: the copy stops and returns EFAULT.
+    if ((v == 14 || v == 13) && uaccess_fixup(*frame))
         return;
     if (v < 32)
         report_exception(*frame);

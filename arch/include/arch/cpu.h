@@ -17,6 +17,11 @@ struct CpuBlockHeader {
     CpuBlockHeader* self; // points to itself: reading it needs no address computation
     uint32_t id;          // dense CPU index, 0 = boot CPU
     uint32_t reserved;
+    // For the arch's entry from user mode, which has no free register to find
+    // its stack with (SYSCALL leaves RSP as the user's): the kernel stack top
+    // of the user thread running here, and a slot for the user's RSP.
+    uintptr_t user_entry_sp;
+    uintptr_t user_rsp_scratch;
 };
 
 inline void cpu_relax();           // spin-wait hint (pause): be kind to the sibling thread

@@ -3,7 +3,9 @@
  * vector, and joins isr_common, which saves the general registers into a
  * TrapFrame (traps.h) and calls x86_64_trap_dispatch(frame).
  *
- * No swapgs yet: nothing runs in user mode, so GS base is always the kernel's. */
+ * From user mode (CS's RPL 3) the entry and exit swapgs, so GS base is the
+ * kernel's per-CPU block while in the kernel; clac drops an AC flag the user
+ * left set, so SMAP keeps guarding user pages in the handler. */
 
     .text
     .balign 16
@@ -23,6 +25,13 @@ isr_stubs:
     .endr
 
 isr_common:
+    testb $3, 24(%rsp) /* the CS the CPU pushed, above vector and error code */
+    jz 1f
+    swapgs
+    cmpb $0, x86_64_smap_on(%rip)
+    je 1f
+    clac
+1:
     pushq %rax
     pushq %rbx
     pushq %rcx
@@ -41,6 +50,7 @@ isr_common:
     cld /* the C++ ABI expects DF clear */
     movq %rsp, %rdi
     call x86_64_trap_dispatch
+    cli /* a handler may have switched threads; no interrupt between swapgs and iretq */
     popq %r15
     popq %r14
     popq %r13
@@ -57,4 +67,8 @@ isr_common:
     popq %rbx
     popq %rax
     addq $16, %rsp /* vector and error code */
+    testb $3, 8(%rsp)
+    jz 2f
+    swapgs
+2:
     iretq

@@ -1,0 +1,84 @@
+// The dispatch table: Linux x86-64 numbers (arch/x86/entry/syscalls/
+// syscall_64.tbl). A number without a handler returns ENOSYS and is counted,
+// so what a program misses shows up at power-off.
+#include "kernel/user/syscall.h"
+
+#include <atomic>
+
+#include "kernel/console.h"
+#include "kernel/user/errno.h"
+#include "kernel/user/syscalls.h"
+
+namespace kernel::user {
+namespace {
+
+constexpr uint64_t kTableSize = 336;
+
+struct Entry {
+    long (*fn)(SyscallArgs);
+    const char* name;
+};
+
+struct Table {
+    Entry e[kTableSize] = {};
+    constexpr Table() {
+        e[0] = {sys_read, "read"};
+        e[1] = {sys_write, "write"};
+        e[9] = {sys_mmap, "mmap"};
+        e[10] = {sys_mprotect, "mprotect"};
+        e[11] = {sys_munmap, "munmap"};
+        e[12] = {sys_brk, "brk"};
+        e[13] = {sys_rt_sigaction, "rt_sigaction"};
+        e[14] = {sys_rt_sigprocmask, "rt_sigprocmask"};
+        e[16] = {sys_ioctl, "ioctl"};
+        e[20] = {sys_writev, "writev"};
+        e[24] = {sys_sched_yield, "sched_yield"};
+        e[35] = {sys_nanosleep, "nanosleep"};
+        e[39] = {sys_getpid, "getpid"};
+        e[60] = {sys_exit, "exit"};
+        e[63] = {sys_uname, "uname"};
+        e[102] = {sys_getuid, "getuid"};
+        e[104] = {sys_getuid, "getgid"};
+        e[107] = {sys_getuid, "geteuid"};
+        e[108] = {sys_getuid, "getegid"};
+        e[110] = {sys_getppid, "getppid"};
+        e[158] = {sys_arch_prctl, "arch_prctl"};
+        e[169] = {sys_reboot, "reboot"};
+        e[186] = {sys_gettid, "gettid"};
+        e[204] = {sys_sched_getaffinity, "sched_getaffinity"};
+        e[218] = {sys_set_tid_address, "set_tid_address"};
+        e[228] = {sys_clock_gettime, "clock_gettime"};
+        e[230] = {sys_clock_nanosleep, "clock_nanosleep"};
+        e[231] = {sys_exit, "exit_group"}; // one thread per process: the same
+    }
+};
+constexpr Table kTable;
+
+// ENOSYS per number; the last slot counts numbers beyond the table.
+std::atomic<uint64_t> unimplemented[kTableSize + 1];
+
+} // namespace
+
+int64_t syscall(uint64_t nr, const uint64_t (&args)[6]) {
+    if (nr < kTableSize && kTable.e[nr].fn)
+        return kTable.e[nr].fn(args);
+    unimplemented[nr < kTableSize ? nr : kTableSize].fetch_add(1, std::memory_order_relaxed);
+    return -kENOSYS;
+}
+
+void report_unimplemented() {
+    uint64_t total = 0;
+    for (uint64_t nr = 0; nr <= kTableSize; nr++) {
+        const uint64_t n = unimplemented[nr].load(std::memory_order_relaxed);
+        if (!n)
+            continue;
+        total += n;
+        if (nr < kTableSize)
+            kprintf("syscall: nr %lu ENOSYS x%lu\n", nr, n);
+        else
+            kprintf("syscall: nr >= %lu ENOSYS x%lu\n", kTableSize, n);
+    }
+    kprintf("syscall: %lu calls returned ENOSYS\n", total);
+}
+
+} // namespace kernel::user

@@ -1,0 +1,40 @@
+// The system call handlers (Linux x86-64 numbers in syscall.cpp's table).
+// Each takes the six argument registers and returns a value or -errno.
+#pragma once
+
+#include <stdint.h>
+
+namespace kernel::user {
+
+using SyscallArgs = const uint64_t (&)[6];
+
+// sys_io.cpp: the console on fds 0-2
+long sys_read(SyscallArgs a);
+long sys_write(SyscallArgs a);
+long sys_writev(SyscallArgs a);
+long sys_ioctl(SyscallArgs a);
+// sys_mm.cpp: anonymous private memory
+long sys_brk(SyscallArgs a);
+long sys_mmap(SyscallArgs a);
+long sys_munmap(SyscallArgs a);
+long sys_mprotect(SyscallArgs a);
+// sys_proc.cpp: identity, exit, thread pointer, signals (recorded only)
+long sys_exit(SyscallArgs a);
+long sys_getpid(SyscallArgs a);
+long sys_getppid(SyscallArgs a);
+long sys_gettid(SyscallArgs a);
+long sys_getuid(SyscallArgs a);
+long sys_arch_prctl(SyscallArgs a);
+long sys_set_tid_address(SyscallArgs a);
+long sys_rt_sigprocmask(SyscallArgs a);
+long sys_rt_sigaction(SyscallArgs a);
+// sys_misc.cpp: time, scheduling, system
+long sys_clock_gettime(SyscallArgs a);
+long sys_nanosleep(SyscallArgs a);
+long sys_clock_nanosleep(SyscallArgs a);
+long sys_sched_yield(SyscallArgs a);
+long sys_sched_getaffinity(SyscallArgs a);
+long sys_uname(SyscallArgs a);
+long sys_reboot(SyscallArgs a);
+
+} // namespace kernel::user
