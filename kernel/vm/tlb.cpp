@@ -154,8 +154,25 @@ void unload_everywhere(AddressSpace& space) {
     const arch::IrqState irq = arch::irq_save();
     const uint32_t me = arch::this_cpu_id();
     unload_on_cpu(&space);
-    CpuSet targets;
-    if (space.cpus().others(me, &targets))
+    // Only CPUs that still run on its root need the call. Reading their
+    // `active` from here is safe because no thread may load the space any
+    // more (unlike a shootdown, which must not trust it, see tlb.h): one
+    // that shows another space has loaded another root since.
+    CpuSet set, targets;
+    bool any = false;
+    if (space.cpus().others(me, &set)) {
+        for (uint32_t c = 0; c < smp::kMaxCpus; c++) {
+            if (!set.has(c))
+                continue;
+            if (per_cpu[c].active.load(std::memory_order_relaxed) == &space) {
+                targets.add(c);
+                any = true;
+            } else {
+                space.cpus().remove(c);
+            }
+        }
+    }
+    if (any)
         xcall_set(targets, unload_on_cpu, &space, XcallWait::Yes);
     arch::irq_restore(irq);
 }

@@ -29,7 +29,10 @@
 // Ordering: the table edits are plain stores followed by a seq_cst fence
 // before the set is read; activate() adds the CPU with a seq_cst RMW before
 // loading CR3. Either the shooter sees the new CPU, or that CPU's table walks
-// come after the edits (Dekker-style; the flush or the walk sees them).
+// come after the edits (Dekker-style; the flush or the walk sees them). A
+// shooter must not skip a CPU in the set because its `active` looks like
+// another space: that CPU may be between adding itself and loading CR3, its
+// walks racing the edits; only the CPU itself may decide (and trim).
 #pragma once
 
 #include <atomic>
@@ -106,8 +109,9 @@ AddressSpace* active_space(); // this CPU's, or nullptr
 bool active_anywhere(const AddressSpace& space);
 // Every CPU that still has `space` loaded (lazily: its last thread there has
 // left, no root was loaded since) loads the kernel root instead and leaves
-// the set: this CPU directly, the others in one cross-call round. For
-// teardown (AddressSpace::destroy calls it): no thread may run in the space.
+// the set: this CPU directly, the others in one cross-call round (none if no
+// other CPU still has it loaded). For teardown (AddressSpace::destroy calls
+// it): no thread may run in the space.
 void unload_everywhere(AddressSpace& space);
 
 struct TlbStats {
