@@ -5,8 +5,10 @@
  *   HELLO_ABI <check> ok            or   HELLO_ABI <check> FAILED (<details>)
  * then "HELLO_ABI ok" (or "HELLO_ABI FAILED n") and exits 0 (1). As pid 1
  * it powers off with reboot(RB_POWER_OFF) instead of exiting.
- * Options: none. Arguments and environment are echoed as "HELLO_ABI argv[i]=..."
- * and "HELLO_ABI env <key>" for keys starting with "hello".
+ * Arguments and environment are echoed as "HELLO_ABI argv[i]=..." and
+ * "HELLO_ABI env <key>" for keys starting with "hello". With the argument
+ * "crash" it stores through a null pointer after the checks instead (the
+ * kernel must kill it, not panic).
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -157,6 +159,12 @@ int main(int argc, char **argv, char **envp)
 		say("HELLO_ABI FAILED %d", failures);
 	else
 		say("HELLO_ABI ok");
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "crash")) {
+			say("HELLO_ABI crashing");
+			*(volatile int *)0 = 1;
+		}
+	}
 	if (getpid() == 1) {
 		reboot(RB_POWER_OFF);
 		say("HELLO_ABI reboot failed: %s", strerror(errno));

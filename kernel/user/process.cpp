@@ -135,8 +135,15 @@ void exit_process(int wait_status) {
 
 void user_fault(const char* what, uintptr_t rip, uintptr_t addr) {
     Process* p = current_process();
-    kprintf("user: pid %d (%s) killed: %s at rip %#lx, address %#lx\n", p ? p->pid : -1,
-            p ? p->name : "?", what, rip, addr);
+    // Lower case: the kernel's own fault reports are upper case, and test
+    // harnesses treat those as a kernel failure.
+    char lower[48];
+    size_t i = 0;
+    for (; what[i] && i < sizeof lower - 1; i++)
+        lower[i] = what[i] >= 'A' && what[i] <= 'Z' ? char(what[i] - 'A' + 'a') : what[i];
+    lower[i] = '\0';
+    kprintf("user: pid %d (%s) killed by SIGSEGV: %s at rip %#lx, address %#lx\n", p ? p->pid : -1,
+            p ? p->name : "?", lower, rip, addr);
     constexpr int kSigSegv = 11;
     exit_process(kSigSegv);
 }

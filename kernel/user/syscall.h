@@ -11,7 +11,7 @@ namespace kernel::user {
 int64_t syscall(uint64_t nr, const uint64_t (&args)[6]);
 
 // A fault in user mode that the VM could not resolve: reports it and ends
-// the process as if killed by the matching signal. Interrupts may be off.
+// the process as if killed by SIGSEGV (every exception, for now). Interrupts may be off.
 [[noreturn]] void user_fault(const char* what, uintptr_t rip, uintptr_t addr);
 
 // Calls that returned ENOSYS since boot, one line per number ("syscall: nr N
