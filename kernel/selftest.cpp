@@ -102,7 +102,9 @@ int test_heap() {
     return ok ? 0 : 1;
 }
 
-// Every other online CPU gets one IPI and must count it within a second.
+// Every other online CPU gets one IPI and must count it. The bound only turns a
+// lost IPI into a failure instead of a hang: it is generous because TCG vCPUs on a
+// loaded host can be descheduled for long stretches.
 int test_ipi() {
     arch::irq_enable();
     const uint32_t me = arch::this_cpu_id();
@@ -113,7 +115,7 @@ int test_ipi() {
         arch::send_ipi(i, arch::Ipi::Test);
         sent++;
     }
-    const uint64_t deadline = arch::monotonic_ns() + 1'000'000'000ull;
+    const uint64_t deadline = arch::monotonic_ns() + 30'000'000'000ull;
     do {
         answered = 0;
         for (uint32_t i = 0; i < cpus_enumerated(); i++)
