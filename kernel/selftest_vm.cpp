@@ -74,6 +74,9 @@ void test_basic() {
     check(!s->translate(b + vm::kPageSize, nullptr), "translate an absent page");
     s->protect(a, 2 * vm::kPageSize, arch::kProtRead);
     check(s->translate(a, nullptr, &prot) && !(prot & arch::kProtWrite), "protect read-only");
+    s->protect(a, vm::kPageSize, 0);
+    check(s->translate(a, nullptr, &prot) && prot == 0 && !s->handle_fault(a, false),
+          "PROT_NONE keeps the page, refuses access");
     s->protect(a, vm::kPageSize, kRW);
     check(s->translate(a, nullptr, &prot) && (prot & arch::kProtWrite), "protect writable");
 

@@ -107,7 +107,7 @@ void AddressSpace::free_tables(uint64_t table, int level) {
     pte_t* t = table_of(table);
     const unsigned n = level == kRoot ? arch::kUserRootEntries : arch::kPteEntries;
     for (unsigned i = 0; i < n; i++) {
-        if (!arch::pte_present(t[i]))
+        if (!arch::pte_mapped(t[i]))
             continue;
         const uint64_t phys = arch::pte_phys(t[i]);
         if (level > 0) {
@@ -168,7 +168,7 @@ bool AddressSpace::map(uintptr_t va, uint64_t pa, unsigned prot) {
     SpaceGuard guard(lock_);
     Path path;
     pte_t* e = walk(va, path, true);
-    if (!e || arch::pte_present(*e))
+    if (!e || arch::pte_mapped(*e))
         return false;
     page_ref_set(pfn_of(pa), 1);
     // Absent -> present needs no flush: x86 never caches absent entries.
@@ -210,7 +210,7 @@ bool AddressSpace::unmap(uintptr_t va, size_t len) {
                     va = next < end && next > va ? next : end;
                     continue;
                 }
-                if (arch::pte_present(*e))
+                if (arch::pte_mapped(*e))
                     clear_leaf(va, path, batch);
                 va += kPageSize;
             }
@@ -234,7 +234,7 @@ bool AddressSpace::protect(uintptr_t va, size_t len, unsigned prot) {
         for (const uintptr_t end = va + len; va < end; va += kPageSize) {
             Path path;
             pte_t* e = walk(va, path, false);
-            if (!e || !arch::pte_present(*e))
+            if (!e || !arch::pte_mapped(*e))
                 continue;
             const pte_t old = *e;
             // A shared page stays read-only in hardware; the write it now
@@ -262,7 +262,7 @@ bool AddressSpace::translate(uintptr_t va, uint64_t* pa, unsigned* prot) {
     SpaceGuard guard(lock_);
     Path path;
     const pte_t* e = walk(va & ~(kPageSize - 1), path, false);
-    if (!e || !arch::pte_present(*e))
+    if (!e || !arch::pte_mapped(*e))
         return false;
     if (pa)
         *pa = arch::pte_phys(*e) + (va & (kPageSize - 1));
@@ -327,7 +327,7 @@ bool AddressSpace::copy_tables(AddressSpace& child, uint64_t table, int level, u
     pte_t* t = table_of(table);
     const unsigned n = level == kRoot ? arch::kUserRootEntries : arch::kPteEntries;
     for (unsigned i = 0; i < n; i++) {
-        if (!arch::pte_present(t[i]))
+        if (!arch::pte_mapped(t[i]))
             continue;
         const uintptr_t va = base + i * entry_span(level);
         if (level > 0) {
@@ -396,7 +396,9 @@ bool AddressSpace::handle_fault(uintptr_t addr, bool write) {
         SpaceGuard guard(lock_);
         Path path;
         pte_t* e = walk(va, path, false);
-        if (e && arch::pte_present(*e)) {
+        if (e && !arch::pte_present(*e) && arch::pte_mapped(*e)) {
+            // PROT_NONE: the page stays, no access is allowed.
+        } else if (e && arch::pte_present(*e)) {
             const unsigned prot = arch::pte_prot(*e);
             if (!write || (prot & arch::kProtWrite)) {
                 // Our TLB held an older, weaker entry (an upgrade needs no
@@ -424,7 +426,7 @@ bool AddressSpace::handle_fault(uintptr_t addr, bool write) {
                 }
             }
         } else if (const Region* r = region_at(va)) {
-            if (!write || (r->prot & arch::kProtWrite)) {
+            if (write ? (r->prot & arch::kProtWrite) != 0 : r->prot != 0) {
                 const uint64_t page = mm::alloc_page(); // zeroed
                 pte_t* leaf = page ? walk(va, path, true) : nullptr;
                 if (leaf) {

@@ -43,7 +43,8 @@ public:
 
     // Maps one page; the space takes the caller's reference to `pa` (its
     // count becomes 1). False if va is not a page-aligned user address, is
-    // already mapped, or a page table cannot be allocated.
+    // already mapped, or a page table cannot be allocated: the caller keeps
+    // its page then. prot 0 (PROT_NONE) keeps the page with no access.
     bool map(uintptr_t va, uint64_t pa, unsigned prot);
     // Drops the pages of [va, va+len) (absent ones are skipped), frees
     // emptied tables and removes the range from the regions; one shootdown
@@ -54,7 +55,8 @@ public:
     // (nothing changed) as for unmap.
     bool protect(uintptr_t va, size_t len, unsigned prot);
     // The physical address behind va (and its protection as the space sees
-    // it: a copy-on-write page counts as writable). False if not present.
+    // it: a copy-on-write page counts as writable, PROT_NONE is 0). False if
+    // no page is mapped there.
     bool translate(uintptr_t va, uint64_t* pa, unsigned* prot = nullptr);
 
     // Declares [va, va+len) as anonymous memory, zero-filled on demand.

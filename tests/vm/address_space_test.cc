@@ -99,7 +99,7 @@ TEST_F(VmTest, CloneFailsCleanlyAtEveryAllocation) {
 
 struct PageModel {
     uint64_t value;
-    bool writable;
+    unsigned prot; // 0 (PROT_NONE), read, or read-write
 };
 struct SpaceModel {
     AddressSpace* space;
@@ -132,6 +132,10 @@ private:
                (uintptr_t(rnd(8)) << 12);
     }
     uint32_t rnd(uint32_t n) { return std::uniform_int_distribution<uint32_t>(0, n - 1)(rng_); }
+    unsigned pick_prot() {
+        const uint32_t r = rnd(8);
+        return r == 0 ? 0u : r < 3 ? arch::kProtRead : kRW;
+    }
 
     void step() {
         SpaceModel& m = spaces_[rnd(uint32_t(spaces_.size()))];
@@ -142,11 +146,11 @@ private:
             const uint64_t p = kernel::mm::alloc_page();
             ASSERT_NE(p, 0u);
             word(p) = ++next_value_;
-            const unsigned prot = rnd(3) ? kRW : arch::kProtRead;
+            const unsigned prot = pick_prot();
             const bool ok = m.space->map(va, p, prot);
             ASSERT_EQ(ok, !m.pages.count(va));
             if (ok)
-                m.pages[va] = {next_value_, (prot & arch::kProtWrite) != 0};
+                m.pages[va] = {next_value_, prot};
             else
                 kernel::mm::free_page(p);
             break;
@@ -159,18 +163,18 @@ private:
             }
             break;
         case 2: { // protect a range
-            const unsigned prot = rnd(2) ? kRW : arch::kProtRead;
+            const unsigned prot = pick_prot();
             ASSERT_TRUE(m.space->protect(va, len, prot));
             for (uintptr_t v = va; v < va + len; v += kPage) {
                 if (auto it = m.pages.find(v); it != m.pages.end())
-                    it->second.writable = (prot & arch::kProtWrite) != 0;
+                    it->second.prot = prot;
                 if (auto it = m.anon.find(v); it != m.anon.end())
                     it->second = prot;
             }
             break;
         }
         case 3: { // an anonymous region
-            const unsigned prot = rnd(3) ? kRW : arch::kProtRead;
+            const unsigned prot = pick_prot();
             bool overlaps = false;
             for (uintptr_t v = va; v < va + len; v += kPage)
                 overlaps = overlaps || m.anon.count(v);
@@ -209,14 +213,15 @@ private:
     void write(SpaceModel& m, uintptr_t va) {
         auto page = m.pages.find(va);
         const auto region = m.anon.find(va);
-        bool allowed = page != m.pages.end()
-                           ? page->second.writable
-                           : region != m.anon.end() && (region->second & arch::kProtWrite);
+        const unsigned prot = page != m.pages.end()    ? page->second.prot
+                              : region != m.anon.end() ? region->second
+                                                       : 0u;
+        const bool allowed = prot & arch::kProtWrite;
         ASSERT_EQ(m.space->handle_fault(va + 8, true), allowed) << std::hex << va;
         if (!allowed)
             return;
         if (page == m.pages.end()) // zero-filled just now
-            page = m.pages.emplace(va, PageModel{0, true}).first;
+            page = m.pages.emplace(va, PageModel{0, prot}).first;
         uint64_t pa = 0;
         ASSERT_TRUE(m.space->translate(va, &pa));
         ASSERT_EQ(kernel::vm::page_ref_count(pa / kPage), 1u) << "writing a shared page";
@@ -225,13 +230,17 @@ private:
 
     void read(SpaceModel& m, uintptr_t va) {
         auto page = m.pages.find(va);
+        if (page != m.pages.end() && page->second.prot == 0) {
+            ASSERT_FALSE(m.space->handle_fault(va, false)) << "read of a PROT_NONE page";
+            return;
+        }
         if (page == m.pages.end()) {
             const auto region = m.anon.find(va);
-            ASSERT_EQ(m.space->handle_fault(va, false), region != m.anon.end());
-            if (region == m.anon.end())
+            const bool allowed = region != m.anon.end() && region->second != 0;
+            ASSERT_EQ(m.space->handle_fault(va, false), allowed);
+            if (!allowed)
                 return;
-            page =
-                m.pages.emplace(va, PageModel{0, (region->second & arch::kProtWrite) != 0}).first;
+            page = m.pages.emplace(va, PageModel{0, region->second}).first;
         }
         uint64_t pa = 0;
         ASSERT_TRUE(m.space->translate(va, &pa));
@@ -248,7 +257,7 @@ private:
                 unsigned prot = 0;
                 ASSERT_TRUE(m.space->translate(va, &pa, &prot)) << std::hex << va;
                 ASSERT_EQ(word(pa), page.value) << std::hex << va;
-                ASSERT_EQ((prot & arch::kProtWrite) != 0, page.writable) << std::hex << va;
+                ASSERT_EQ(prot & kRW, page.prot) << std::hex << va;
                 refs[pa]++;
             }
             table_pages += 1 + m.space->table_pages();

@@ -20,12 +20,15 @@ inline constexpr unsigned kProtRead = 1u << 0;
 inline constexpr unsigned kProtWrite = 1u << 1;
 inline constexpr unsigned kProtExec = 1u << 2;
 
-inline unsigned pt_index(uintptr_t va, int level);        // index of va's entry in a level's table
-inline pte_t pte_table(uint64_t table_phys);              // entry pointing to a lower table
-inline pte_t pte_page(uint64_t page_phys, unsigned prot); // user-accessible leaf
-inline bool pte_present(pte_t e);
+inline unsigned pt_index(uintptr_t va, int level); // index of va's entry in a level's table
+inline pte_t pte_table(uint64_t table_phys);       // entry pointing to a lower table
+// A user-accessible leaf; with no kProt* bit (PROT_NONE) the page is kept
+// but the entry is not present, so every access faults.
+inline pte_t pte_page(uint64_t page_phys, unsigned prot);
+inline bool pte_present(pte_t e);  // the MMU uses it (tables, accessible pages)
+inline bool pte_mapped(pte_t e);   // a leaf holding a page: present or no-access
 inline uint64_t pte_phys(pte_t e); // the page or table it points to
-inline unsigned pte_prot(pte_t e); // kProt* of a leaf (as the hardware enforces it)
+inline unsigned pte_prot(pte_t e); // kProt* of a leaf as the MMU enforces it (0: no access)
 inline pte_t pte_set_prot(pte_t e, unsigned prot);
 
 // A software bit, ignored by the MMU: the page is logically writable but

@@ -19,6 +19,9 @@ inline constexpr pte_t kPresent = 1ull << 0;
 inline constexpr pte_t kWritable = 1ull << 1;
 inline constexpr pte_t kUser = 1ull << 2;
 inline constexpr pte_t kCow = 1ull << 9; // bits 9-11 are ignored by the MMU: ours
+// With P clear the MMU ignores every other bit: this one marks a page kept
+// with no access (PROT_NONE), Linux's _PAGE_PROTNONE.
+inline constexpr pte_t kNoAccess = 1ull << 10;
 inline constexpr pte_t kAddrMask = 0x000ffffffffff000ull;
 } // namespace pte_bits
 
@@ -33,16 +36,23 @@ inline pte_t pte_table(uint64_t table_phys) {
 }
 inline pte_t pte_page(uint64_t page_phys, unsigned prot) {
     using namespace pte_bits;
+    if (!(prot & (kProtRead | kProtWrite | kProtExec)))
+        return (page_phys & kAddrMask) | kNoAccess;
     return (page_phys & kAddrMask) | kPresent | kUser | (prot & kProtWrite ? kWritable : 0);
 }
 inline bool pte_present(pte_t e) {
     return e & pte_bits::kPresent;
+}
+inline bool pte_mapped(pte_t e) {
+    return e & (pte_bits::kPresent | pte_bits::kNoAccess);
 }
 inline uint64_t pte_phys(pte_t e) {
     return e & pte_bits::kAddrMask;
 }
 inline unsigned pte_prot(pte_t e) {
     using namespace pte_bits;
+    if (!(e & kPresent))
+        return 0;
     return kProtRead | kProtExec | (e & kWritable ? kProtWrite : 0u);
 }
 inline pte_t pte_set_prot(pte_t e, unsigned prot) {
