@@ -148,6 +148,7 @@ int test_ap_panic() {
 
 // Self-tests in their own files (kernel/selftest_*.cpp).
 int selftest_xcall();
+int selftest_lockfree();
 int selftest_vm();
 
 namespace {
@@ -169,6 +170,7 @@ constexpr Test kTests[] = {
     {"preempt", sched::test_preempt},
     {"mutex", sched::test_mutex},
     {"xcall", selftest_xcall},
+    {"lockfree", selftest_lockfree},
     {"vm", selftest_vm},
 };
 // clang-format on

@@ -8,6 +8,7 @@
 #include "arch/time.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
+#include "kernel/lf_platform.h"
 #include "kernel/xcall.h"
 
 namespace kernel {
@@ -64,6 +65,10 @@ void body(void*) {
 } // namespace
 
 int selftest_xcall() {
+    // Pinned: the test's own part and its per-CPU state (RCU online, page
+    // cache drained here) must stay on this CPU; the scheduler's load
+    // balancer could otherwise move this thread while it waits.
+    LfPlatform::PreemptGuard pin;
     const uint32_t n = cpus_enumerated();
     if (cpus_online() != n) {
         kprintf("selftest xcall: only %u of %u CPUs online\n", cpus_online(), n);

@@ -40,11 +40,12 @@ void bump(std::atomic<uint64_t>& counter) {
     counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
-// Runs every queued request of `me`, interrupts off (the queue has a single
-// consumer: this CPU, whether from the IPI handler or a poll).
-void serve(uint32_t me) {
+// Runs every queued request of this CPU, interrupts off (the queue has a
+// single consumer: this CPU, whether from the IPI handler or a poll). The id
+// is read with interrupts off: a thread cannot migrate in between.
+void serve() {
     const arch::IrqState irq = arch::irq_save();
-    CallCpu& self = call_cpus[me];
+    CallCpu& self = call_cpus[arch::this_cpu_id()];
     // acq_rel RMW: reads the last sender's exchange (release sequence), so
     // every push that found the flag set is visible to the pops below.
     self.ipi_pending.exchange(false, std::memory_order_acq_rel);
@@ -83,7 +84,7 @@ Request& post(uint32_t target, XcallFn fn, void* arg) {
             return r;
         }
         arch::irq_restore(irq);
-        serve(arch::this_cpu_id()); // the target may be waiting on us
+        serve(); // the target may be waiting on us
         arch::cpu_relax();
     }
 }
@@ -91,7 +92,7 @@ Request& post(uint32_t target, XcallFn fn, void* arg) {
 void wait_done(Request& r) {
     // acquire: pairs with serve()'s release store of busy.
     while (r.busy.load(std::memory_order_acquire)) {
-        serve(arch::this_cpu_id());
+        serve();
         arch::cpu_relax();
     }
 }
@@ -119,6 +120,7 @@ void xcall_init() {
 
 bool xcall_one(uint32_t cpu, XcallFn fn, void* arg, XcallWait wait) {
     check_ready();
+    LfPlatform::PreemptGuard pin; // "the caller's CPU" must stay the same
     if (cpu >= cpus_enumerated() || !online(cpu))
         return false;
     if (cpu == arch::this_cpu_id()) {
@@ -133,6 +135,7 @@ bool xcall_one(uint32_t cpu, XcallFn fn, void* arg, XcallWait wait) {
 
 void xcall_set(const CpuSet& cpus, XcallFn fn, void* arg, XcallWait wait) {
     check_ready();
+    LfPlatform::PreemptGuard pin; // `me` and the slots waited on stay this CPU's
     const uint32_t me = arch::this_cpu_id();
     const uint32_t n = cpus_enumerated();
     bool include_me = false;
@@ -154,6 +157,7 @@ void xcall_set(const CpuSet& cpus, XcallFn fn, void* arg, XcallWait wait) {
 }
 
 void xcall_others(XcallFn fn, void* arg, XcallWait wait) {
+    LfPlatform::PreemptGuard pin; // "others" is relative to this CPU
     CpuSet all;
     for (uint32_t i = 0; i < cpus_enumerated(); i++)
         all.add(i);
@@ -170,7 +174,7 @@ void xcall_all(XcallFn fn, void* arg, XcallWait wait) {
 
 void xcall_poll() {
     if (ready.load(std::memory_order_acquire))
-        serve(arch::this_cpu_id());
+        serve();
 }
 
 XcallStats xcall_stats(uint32_t cpu) {
