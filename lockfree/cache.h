@@ -19,19 +19,19 @@ inline constexpr std::size_t kCacheLine = 64;
 
 template <class T>
 struct alignas(kCacheLine) CacheAligned {
-  T value{};
+    T value{};
 
-  CacheAligned() = default;
-  template <class... Args>
-  explicit CacheAligned(std::in_place_t, Args&&... args) : value(std::forward<Args>(args)...) {}
+    CacheAligned() = default;
+    template <class... Args>
+    explicit CacheAligned(std::in_place_t, Args&&... args) : value(std::forward<Args>(args)...) {}
 
-  T& operator*() noexcept { return value; }
-  const T& operator*() const noexcept { return value; }
-  T* operator->() noexcept { return &value; }
-  const T* operator->() const noexcept { return &value; }
+    T& operator*() noexcept { return value; }
+    const T& operator*() const noexcept { return value; }
+    T* operator->() noexcept { return &value; }
+    const T* operator->() const noexcept { return &value; }
 };
 
 static_assert(sizeof(CacheAligned<char>) == kCacheLine);
 static_assert(alignof(CacheAligned<char>) == kCacheLine);
 
-}  // namespace scythe::lf
+} // namespace scythe::lf

@@ -15,26 +15,27 @@ namespace scythe::lf {
 template <auto Hook>
 struct MemberOf;
 
-template <class Node, class H, H Node::* Hook>
+template <class Node, class H, H Node::*Hook>
 struct MemberOf<Hook> {
-  using node_type = Node;
-  using hook_type = H;
+    using node_type = Node;
+    using hook_type = H;
 };
 
 // Byte offset of the member `Hook` inside its node. Computed on uninitialised, suitably aligned
 // storage: only an address is formed, nothing is read, and the compiler folds it to a constant.
 template <auto Hook>
 inline std::ptrdiff_t member_offset() noexcept {
-  using Node = typename MemberOf<Hook>::node_type;
-  alignas(Node) static unsigned char probe[sizeof(Node)];
-  Node* n = reinterpret_cast<Node*>(probe);
-  return reinterpret_cast<unsigned char*>(&(n->*Hook)) - probe;
+    using Node = typename MemberOf<Hook>::node_type;
+    alignas(Node) static unsigned char probe[sizeof(Node)];
+    Node* n = reinterpret_cast<Node*>(probe);
+    return reinterpret_cast<unsigned char*>(&(n->*Hook)) - probe;
 }
 
 template <auto Hook>
-inline typename MemberOf<Hook>::node_type* owner_of(typename MemberOf<Hook>::hook_type* h) noexcept {
-  using Node = typename MemberOf<Hook>::node_type;
-  return reinterpret_cast<Node*>(reinterpret_cast<unsigned char*>(h) - member_offset<Hook>());
+inline typename MemberOf<Hook>::node_type*
+owner_of(typename MemberOf<Hook>::hook_type* h) noexcept {
+    using Node = typename MemberOf<Hook>::node_type;
+    return reinterpret_cast<Node*>(reinterpret_cast<unsigned char*>(h) - member_offset<Hook>());
 }
 
-}  // namespace scythe::lf
+} // namespace scythe::lf

@@ -25,43 +25,45 @@ namespace scythe::lf {
 
 template <class T, Platform P>
 class PerCpu {
- public:
-  using PreemptGuard = typename P::PreemptGuard;
-  using IrqGuard = typename P::IrqGuard;
+public:
+    using PreemptGuard = typename P::PreemptGuard;
+    using IrqGuard = typename P::IrqGuard;
 
-  PerCpu() = default;
-  PerCpu(const PerCpu&) = delete;
-  PerCpu& operator=(const PerCpu&) = delete;
+    PerCpu() = default;
+    PerCpu(const PerCpu&) = delete;
+    PerCpu& operator=(const PerCpu&) = delete;
 
-  // The calling CPU's slot. The guard must be alive for as long as the reference is used.
-  T& local(const PreemptGuard&) noexcept { return slot(P::cpu_id()); }
-  T& local(const IrqGuard&) noexcept { return slot(P::cpu_id()); }
+    // The calling CPU's slot. The guard must be alive for as long as the reference is used.
+    T& local(const PreemptGuard&) noexcept { return slot(P::cpu_id()); }
+    T& local(const IrqGuard&) noexcept { return slot(P::cpu_id()); }
 
-  // Another CPU's slot: see the synchronisation table.
-  T& remote(std::size_t cpu) noexcept { return slot(cpu); }
-  const T& remote(std::size_t cpu) const noexcept {
-    SCYTHE_LF_ASSERT(P, cpu < P::max_cpus());
-    return slots_[cpu].value;
-  }
+    // Another CPU's slot: see the synchronisation table.
+    T& remote(std::size_t cpu) noexcept { return slot(cpu); }
+    const T& remote(std::size_t cpu) const noexcept {
+        SCYTHE_LF_ASSERT(P, cpu < P::max_cpus());
+        return slots_[cpu].value;
+    }
 
-  // f(cpu, T&) for every CPU slot in use (0 .. max_cpus()-1).
-  template <class F>
-  void for_each(F&& f) {
-    for (std::size_t cpu = 0; cpu < P::max_cpus(); ++cpu) f(cpu, slots_[cpu].value);
-  }
-  template <class F>
-  void for_each(F&& f) const {
-    for (std::size_t cpu = 0; cpu < P::max_cpus(); ++cpu) f(cpu, slots_[cpu].value);
-  }
+    // f(cpu, T&) for every CPU slot in use (0 .. max_cpus()-1).
+    template <class F>
+    void for_each(F&& f) {
+        for (std::size_t cpu = 0; cpu < P::max_cpus(); ++cpu)
+            f(cpu, slots_[cpu].value);
+    }
+    template <class F>
+    void for_each(F&& f) const {
+        for (std::size_t cpu = 0; cpu < P::max_cpus(); ++cpu)
+            f(cpu, slots_[cpu].value);
+    }
 
- private:
-  T& slot(std::size_t cpu) noexcept {
-    SCYTHE_LF_ASSERT(P, cpu < P::max_cpus());
-    return slots_[cpu].value;
-  }
+private:
+    T& slot(std::size_t cpu) noexcept {
+        SCYTHE_LF_ASSERT(P, cpu < P::max_cpus());
+        return slots_[cpu].value;
+    }
 
-  static_assert(P::kMaxCpus > 0);
-  CacheAligned<T> slots_[P::kMaxCpus]{};
+    static_assert(P::kMaxCpus > 0);
+    CacheAligned<T> slots_[P::kMaxCpus]{};
 };
 
-}  // namespace scythe::lf
+} // namespace scythe::lf

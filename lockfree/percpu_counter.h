@@ -30,42 +30,49 @@ namespace scythe::lf {
 
 template <Platform P, template <class> class Atom = std::atomic>
 class PerCpuCounter {
- public:
-  using PreemptGuard = typename P::PreemptGuard;
-  using IrqGuard = typename P::IrqGuard;
+public:
+    using PreemptGuard = typename P::PreemptGuard;
+    using IrqGuard = typename P::IrqGuard;
 
-  void add(const PreemptGuard& g, std::int64_t delta) noexcept { bump(slots_.local(g), delta); }
-  void add(const IrqGuard& g, std::int64_t delta) noexcept { bump(slots_.local(g), delta); }
-  template <class G>
-  void inc(const G& g) noexcept { add(g, 1); }
-  template <class G>
-  void dec(const G& g) noexcept { add(g, -1); }
+    void add(const PreemptGuard& g, std::int64_t delta) noexcept { bump(slots_.local(g), delta); }
+    void add(const IrqGuard& g, std::int64_t delta) noexcept { bump(slots_.local(g), delta); }
+    template <class G>
+    void inc(const G& g) noexcept {
+        add(g, 1);
+    }
+    template <class G>
+    void dec(const G& g) noexcept {
+        add(g, -1);
+    }
 
-  std::int64_t sum() const noexcept {
-    std::int64_t total = 0;
-    // relaxed: pairs with the relaxed stores in bump(); a statistic publishes nothing.
-    slots_.for_each([&](std::size_t, const Atom<std::int64_t>& v) { total += v.load(std::memory_order_relaxed); });
-    return total;
-  }
+    std::int64_t sum() const noexcept {
+        std::int64_t total = 0;
+        // relaxed: pairs with the relaxed stores in bump(); a statistic publishes nothing.
+        slots_.for_each([&](std::size_t, const Atom<std::int64_t>& v) {
+            total += v.load(std::memory_order_relaxed);
+        });
+        return total;
+    }
 
-  // sum() clamped at zero, for counts that are never negative in total but whose racy sum can be.
-  std::int64_t sum_clamped() const noexcept {
-    std::int64_t s = sum();
-    return s < 0 ? 0 : s;
-  }
+    // sum() clamped at zero, for counts that are never negative in total but whose racy sum can be.
+    std::int64_t sum_clamped() const noexcept {
+        std::int64_t s = sum();
+        return s < 0 ? 0 : s;
+    }
 
-  void unsafe_reset() noexcept {
-    slots_.for_each([](std::size_t, Atom<std::int64_t>& v) { v.store(0, std::memory_order_relaxed); });
-  }
+    void unsafe_reset() noexcept {
+        slots_.for_each(
+            [](std::size_t, Atom<std::int64_t>& v) { v.store(0, std::memory_order_relaxed); });
+    }
 
- private:
-  static void bump(Atom<std::int64_t>& v, std::int64_t delta) noexcept {
-    // Owner-only read-modify-write as a relaxed load + relaxed store (two plain moves, no lock
-    // prefix). relaxed: readers in sum() need each value atomically, not ordered with anything.
-    v.store(v.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
-  }
+private:
+    static void bump(Atom<std::int64_t>& v, std::int64_t delta) noexcept {
+        // Owner-only read-modify-write as a relaxed load + relaxed store (two plain moves, no lock
+        // prefix). relaxed: readers in sum() need each value atomically, not ordered with anything.
+        v.store(v.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+    }
 
-  PerCpu<Atom<std::int64_t>, P> slots_;
+    PerCpu<Atom<std::int64_t>, P> slots_;
 };
 
-}  // namespace scythe::lf
+} // namespace scythe::lf

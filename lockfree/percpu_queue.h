@@ -38,125 +38,131 @@
 namespace scythe::lf {
 
 struct HandOff {
-  std::size_t count = 0;         // nodes handed over
-  bool list_was_empty = false;   // the DeadList was empty before: wake its consumer
+    std::size_t count = 0;       // nodes handed over
+    bool list_was_empty = false; // the DeadList was empty before: wake its consumer
 };
 
 template <auto Hook, Platform P>
 class PerCpuDeadQueue {
- public:
-  using Node = typename MemberOf<Hook>::node_type;
-  using Chain = DeadChain<Hook>;
+public:
+    using Node = typename MemberOf<Hook>::node_type;
+    using Chain = DeadChain<Hook>;
 
- private:
-  // One CPU's FIFO: first_ .. last_, linked through Hook. Touched by its owner only.
-  class Queue {
-    friend class PerCpuDeadQueue;
+private:
+    // One CPU's FIFO: first_ .. last_, linked through Hook. Touched by its owner only.
+    class Queue {
+        friend class PerCpuDeadQueue;
 
-    void park(Node* n) noexcept {
-      // relaxed everywhere: owner-only data (plain moves); drain_to publishes with its CAS.
-      (n->*Hook).next.store(nullptr, std::memory_order_relaxed);
-      if (last_ == nullptr) {
-        first_ = n;
-      } else {
-        (last_->*Hook).next.store(n, std::memory_order_relaxed);
-      }
-      last_ = n;
-      ++count_;
+        void park(Node* n) noexcept {
+            // relaxed everywhere: owner-only data (plain moves); drain_to publishes with its CAS.
+            (n->*Hook).next.store(nullptr, std::memory_order_relaxed);
+            if (last_ == nullptr) {
+                first_ = n;
+            } else {
+                (last_->*Hook).next.store(n, std::memory_order_relaxed);
+            }
+            last_ = n;
+            ++count_;
+        }
+
+        Chain detach(Node*& last, std::size_t& count) noexcept {
+            Chain c(first_);
+            last = last_;
+            count = count_;
+            first_ = last_ = nullptr;
+            count_ = 0;
+            return c;
+        }
+
+        Node* first_ = nullptr;
+        Node* last_ = nullptr;
+        std::size_t count_ = 0;
+    };
+
+public:
+    // This CPU's queue, for the lifetime of a guard. Non-copyable and non-movable: it cannot be
+    // stored away or handed to another CPU.
+    class Local {
+    public:
+        Local(const Local&) = delete;
+        Local& operator=(const Local&) = delete;
+
+        // Parks a node (a dead thread still running on its stack) at the tail.
+        void park(Node* n) noexcept {
+            check_owner();
+            q_.park(n);
+        }
+
+        // Detaches every parked node and calls f(node) on each in park order; f may free the node.
+        // Call after switching away from every parked thread. Returns how many.
+        template <class F>
+        std::size_t drain(F&& f) {
+            check_owner();
+            Node* last;
+            std::size_t count;
+            Chain c = q_.detach(last, count);
+            c.consume(f);
+            return count;
+        }
+
+        // Hands every parked node to `list` in one push_chain. take_all then returns the newest
+        // batch first, each batch in park order. Returns the count and whether the list was empty
+        // before.
+        template <class Order>
+        HandOff drain_to(DeadList<Hook, Order>& list) noexcept {
+            check_owner();
+            return PerCpuDeadQueue::hand_off(q_, list);
+        }
+
+        bool empty() const noexcept {
+            check_owner();
+            return q_.first_ == nullptr;
+        }
+        std::size_t size() const noexcept {
+            check_owner();
+            return q_.count_;
+        }
+        std::size_t cpu() const noexcept { return cpu_; }
+
+    private:
+        friend class PerCpuDeadQueue;
+        Local(Queue& q, std::size_t cpu) noexcept : q_(q), cpu_(cpu) {}
+        void check_owner() const noexcept { SCYTHE_LF_ASSERT(P, P::cpu_id() == cpu_); }
+
+        Queue& q_;
+        std::size_t cpu_;
+    };
+
+    PerCpuDeadQueue() = default;
+    PerCpuDeadQueue(const PerCpuDeadQueue&) = delete;
+    PerCpuDeadQueue& operator=(const PerCpuDeadQueue&) = delete;
+
+    Local local(const typename P::PreemptGuard& g) noexcept {
+        return Local(queues_.local(g), P::cpu_id());
+    }
+    Local local(const typename P::IrqGuard& g) noexcept {
+        return Local(queues_.local(g), P::cpu_id());
     }
 
-    Chain detach(Node*& last, std::size_t& count) noexcept {
-      Chain c(first_);
-      last = last_;
-      count = count_;
-      first_ = last_ = nullptr;
-      count_ = 0;
-      return c;
-    }
-
-    Node* first_ = nullptr;
-    Node* last_ = nullptr;
-    std::size_t count_ = 0;
-  };
-
- public:
-  // This CPU's queue, for the lifetime of a guard. Non-copyable and non-movable: it cannot be
-  // stored away or handed to another CPU.
-  class Local {
-   public:
-    Local(const Local&) = delete;
-    Local& operator=(const Local&) = delete;
-
-    // Parks a node (a dead thread still running on its stack) at the tail.
-    void park(Node* n) noexcept {
-      check_owner();
-      q_.park(n);
-    }
-
-    // Detaches every parked node and calls f(node) on each in park order; f may free the node.
-    // Call after switching away from every parked thread. Returns how many.
-    template <class F>
-    std::size_t drain(F&& f) {
-      check_owner();
-      Node* last;
-      std::size_t count;
-      Chain c = q_.detach(last, count);
-      c.consume(f);
-      return count;
-    }
-
-    // Hands every parked node to `list` in one push_chain. take_all then returns the newest batch
-    // first, each batch in park order. Returns the count and whether the list was empty before.
+    // Caller-serialised: `cpu` is offline and nothing else touches its queue (hot-unplug, or
+    // teardown in tests). Moves its nodes to `list`.
     template <class Order>
-    HandOff drain_to(DeadList<Hook, Order>& list) noexcept {
-      check_owner();
-      return PerCpuDeadQueue::hand_off(q_, list);
+    HandOff unsafe_drain_offline_to(std::size_t cpu, DeadList<Hook, Order>& list) noexcept {
+        return hand_off(queues_.remote(cpu), list);
     }
 
-    bool empty() const noexcept {
-      check_owner();
-      return q_.first_ == nullptr;
+private:
+    template <class Order>
+    static HandOff hand_off(Queue& q, DeadList<Hook, Order>& list) noexcept {
+        Node* last;
+        std::size_t count;
+        Chain c = q.detach(last, count);
+        if (c.empty())
+            return {};
+        return {count, list.push_chain(c.front(), last)};
     }
-    std::size_t size() const noexcept {
-      check_owner();
-      return q_.count_;
-    }
-    std::size_t cpu() const noexcept { return cpu_; }
 
-   private:
-    friend class PerCpuDeadQueue;
-    Local(Queue& q, std::size_t cpu) noexcept : q_(q), cpu_(cpu) {}
-    void check_owner() const noexcept { SCYTHE_LF_ASSERT(P, P::cpu_id() == cpu_); }
-
-    Queue& q_;
-    std::size_t cpu_;
-  };
-
-  PerCpuDeadQueue() = default;
-  PerCpuDeadQueue(const PerCpuDeadQueue&) = delete;
-  PerCpuDeadQueue& operator=(const PerCpuDeadQueue&) = delete;
-
-  Local local(const typename P::PreemptGuard& g) noexcept { return Local(queues_.local(g), P::cpu_id()); }
-  Local local(const typename P::IrqGuard& g) noexcept { return Local(queues_.local(g), P::cpu_id()); }
-
-  // Caller-serialised: `cpu` is offline and nothing else touches its queue (hot-unplug, or
-  // teardown in tests). Moves its nodes to `list`.
-  template <class Order>
-  HandOff unsafe_drain_offline_to(std::size_t cpu, DeadList<Hook, Order>& list) noexcept {
-    return hand_off(queues_.remote(cpu), list);
-  }
-
- private:
-  template <class Order>
-  static HandOff hand_off(Queue& q, DeadList<Hook, Order>& list) noexcept {
-    Node* last;
-    std::size_t count;
-    Chain c = q.detach(last, count);
-    if (c.empty()) return {};
-    return {count, list.push_chain(c.front(), last)};
-  }
-
-  PerCpu<Queue, P> queues_;
+    PerCpu<Queue, P> queues_;
 };
 
-}  // namespace scythe::lf
+} // namespace scythe::lf

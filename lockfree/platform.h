@@ -42,22 +42,25 @@ namespace scythe::lf {
 template <class P>
 concept Platform = requires(const char* s, int line, std::atomic<std::uint32_t>& word,
                             std::uint32_t old) {
-  { P::kMaxCpus } -> std::convertible_to<std::size_t>;
-  { P::max_cpus() } noexcept -> std::convertible_to<std::size_t>;
-  { P::cpu_id() } noexcept -> std::convertible_to<std::size_t>;
-  { P::cpu_relax() } noexcept;
-  { P::assert_fail(s, s, line) };
-  { P::wait(word, old) };
-  { P::wake_all(word) };
-  typename P::PreemptGuard;
-  typename P::IrqGuard;
-  requires std::default_initializable<typename P::PreemptGuard>;
-  requires std::default_initializable<typename P::IrqGuard>;
-  requires !std::copy_constructible<typename P::PreemptGuard>;
-  requires !std::copy_constructible<typename P::IrqGuard>;
+    { P::kMaxCpus } -> std::convertible_to<std::size_t>;
+    { P::max_cpus() }
+    noexcept->std::convertible_to<std::size_t>;
+    { P::cpu_id() }
+    noexcept->std::convertible_to<std::size_t>;
+    { P::cpu_relax() }
+    noexcept;
+    {P::assert_fail(s, s, line)};
+    {P::wait(word, old)};
+    {P::wake_all(word)};
+    typename P::PreemptGuard;
+    typename P::IrqGuard;
+    requires std::default_initializable<typename P::PreemptGuard>;
+    requires std::default_initializable<typename P::IrqGuard>;
+    requires !std::copy_constructible<typename P::PreemptGuard>;
+    requires !std::copy_constructible<typename P::IrqGuard>;
 };
 
-// Debug checks (owner CPU of a per-CPU slot, list hook not already linked, ...) are on unless
+// Debug checks (per-CPU slot index in range, owner CPU of a per-CPU queue handle) are on unless
 // NDEBUG is defined; SCYTHE_LF_DEBUG=0/1 overrides. Invariants whose violation would corrupt
 // memory (refcount underflow/saturation) use SCYTHE_LF_VERIFY, which is always on.
 #ifndef SCYTHE_LF_DEBUG
@@ -70,16 +73,17 @@ concept Platform = requires(const char* s, int line, std::atomic<std::uint32_t>&
 
 inline constexpr bool kDebugChecks = SCYTHE_LF_DEBUG != 0;
 
-#define SCYTHE_LF_VERIFY(P, expr)                                         \
-  do {                                                                    \
-    if (!(expr)) [[unlikely]]                                             \
-      P::assert_fail(#expr, __FILE__, __LINE__);                          \
-  } while (0)
+#define SCYTHE_LF_VERIFY(P, expr)                                                                  \
+    do {                                                                                           \
+        if (!(expr)) [[unlikely]]                                                                  \
+            P::assert_fail(#expr, __FILE__, __LINE__);                                             \
+    } while (0)
 
-#define SCYTHE_LF_ASSERT(P, expr)                                         \
-  do {                                                                    \
-    if constexpr (::scythe::lf::kDebugChecks) SCYTHE_LF_VERIFY(P, expr);  \
-  } while (0)
+#define SCYTHE_LF_ASSERT(P, expr)                                                                  \
+    do {                                                                                           \
+        if constexpr (::scythe::lf::kDebugChecks)                                                  \
+            SCYTHE_LF_VERIFY(P, expr);                                                             \
+    } while (0)
 
 // Event count: a waiter sleeps until a predicate on some other shared state holds; a waker
 // changes that state, then calls notify_all(). No wake-up is lost: the waiter snapshots seq_
@@ -96,25 +100,26 @@ inline constexpr bool kDebugChecks = SCYTHE_LF_DEBUG != 0;
 // Synchronisation: wait_until and notify_all may run concurrently from any number of CPUs.
 template <Platform P>
 class Event {
- public:
-  template <class Pred>
-  void wait_until(Pred&& pred) {
-    for (;;) {
-      // acquire: pairs with the release fetch_add in notify_all.
-      std::uint32_t s = seq_.load(std::memory_order_acquire);
-      if (pred()) return;
-      P::wait(seq_, s);
+public:
+    template <class Pred>
+    void wait_until(Pred&& pred) {
+        for (;;) {
+            // acquire: pairs with the release fetch_add in notify_all.
+            std::uint32_t s = seq_.load(std::memory_order_acquire);
+            if (pred())
+                return;
+            P::wait(seq_, s);
+        }
     }
-  }
 
-  void notify_all() noexcept {
-    // release: pairs with the acquire load in wait_until, publishing the state change.
-    seq_.fetch_add(1, std::memory_order_release);
-    P::wake_all(seq_);
-  }
+    void notify_all() noexcept {
+        // release: pairs with the acquire load in wait_until, publishing the state change.
+        seq_.fetch_add(1, std::memory_order_release);
+        P::wake_all(seq_);
+    }
 
- private:
-  std::atomic<std::uint32_t> seq_{0};
+private:
+    std::atomic<std::uint32_t> seq_{0};
 };
 
-}  // namespace scythe::lf
+} // namespace scythe::lf

@@ -24,60 +24,62 @@ namespace scythe::lf {
 
 template <Platform P, template <class> class Atom = std::atomic>
 class RefCount {
- public:
-  static constexpr std::uint32_t kMax = 0x7fff'ffffu;
+public:
+    static constexpr std::uint32_t kMax = 0x7fff'ffffu;
 
-  explicit RefCount(std::uint32_t initial = 1) noexcept : count_(initial) {}
-  RefCount(const RefCount&) = delete;
-  RefCount& operator=(const RefCount&) = delete;
+    explicit RefCount(std::uint32_t initial = 1) noexcept : count_(initial) {}
+    RefCount(const RefCount&) = delete;
+    RefCount& operator=(const RefCount&) = delete;
 
-  // Takes another reference; the caller must already hold one (the count is > 0).
-  void get() noexcept {
-    // relaxed: the caller's existing reference keeps the object alive; nothing is published.
-    std::uint32_t old = count_.fetch_add(1, std::memory_order_relaxed);
-    SCYTHE_LF_VERIFY(P, old != 0);     // get on a dead object: use after free
-    SCYTHE_LF_VERIFY(P, old < kMax);   // leak or wrap-around
-  }
+    // Takes another reference; the caller must already hold one (the count is > 0).
+    void get() noexcept {
+        // relaxed: the caller's existing reference keeps the object alive; nothing is published.
+        std::uint32_t old = count_.fetch_add(1, std::memory_order_relaxed);
+        SCYTHE_LF_VERIFY(P, old != 0);   // get on a dead object: use after free
+        SCYTHE_LF_VERIFY(P, old < kMax); // leak or wrap-around
+    }
 
-  // Takes a reference unless the count is already zero (object dying). For lookups that found the
-  // object without holding a reference (under RCU, or a lock that does not pin it).
-  [[nodiscard]] bool try_get() noexcept {
-    // relaxed: only a first guess for the CAS.
-    std::uint32_t v = count_.load(std::memory_order_relaxed);
-    do {
-      if (v == 0) return false;
-      SCYTHE_LF_VERIFY(P, v < kMax);
-      // acquire on success: pairs with the release of unsafe_set()/construction publishing the
-      // object (for memory reused as the same type, e.g. a type-stable cache), so the new owner's
-      // initialisation is visible. relaxed on failure: we retry with the fresh value.
-    } while (!count_.compare_exchange_weak(v, v + 1, std::memory_order_acquire, std::memory_order_relaxed));
-    return true;
-  }
+    // Takes a reference unless the count is already zero (object dying). For lookups that found the
+    // object without holding a reference (under RCU, or a lock that does not pin it).
+    [[nodiscard]] bool try_get() noexcept {
+        // relaxed: only a first guess for the CAS.
+        std::uint32_t v = count_.load(std::memory_order_relaxed);
+        do {
+            if (v == 0)
+                return false;
+            SCYTHE_LF_VERIFY(P, v < kMax);
+            // acquire on success: pairs with the release of unsafe_set()/construction publishing
+            // the object (for memory reused as the same type, e.g. a type-stable cache), so the new
+            // owner's initialisation is visible. relaxed on failure: we retry with the fresh value.
+        } while (!count_.compare_exchange_weak(v, v + 1, std::memory_order_acquire,
+                                               std::memory_order_relaxed));
+        return true;
+    }
 
-  // Drops a reference. Returns true for the last one: the caller now owns the object alone and
-  // may destroy it.
-  [[nodiscard]] bool put() noexcept {
-    // acq_rel: release so this holder's accesses to the object happen before the destruction;
-    // acquire (useful to the last putter) so it sees every other holder's accesses before it
-    // destroys. Pairs with the fetch_sub of every other put.
-    std::uint32_t old = count_.fetch_sub(1, std::memory_order_acq_rel);
-    SCYTHE_LF_VERIFY(P, old != 0);  // underflow: more puts than gets
-    return old == 1;
-  }
+    // Drops a reference. Returns true for the last one: the caller now owns the object alone and
+    // may destroy it.
+    [[nodiscard]] bool put() noexcept {
+        // acq_rel: release so this holder's accesses to the object happen before the destruction;
+        // acquire (useful to the last putter) so it sees every other holder's accesses before it
+        // destroys. Pairs with the fetch_sub of every other put.
+        std::uint32_t old = count_.fetch_sub(1, std::memory_order_acq_rel);
+        SCYTHE_LF_VERIFY(P, old != 0); // underflow: more puts than gets
+        return old == 1;
+    }
 
-  // A racy hint (debugging, assertions like "at least one reference").
-  std::uint32_t read() const noexcept {
-    return count_.load(std::memory_order_relaxed);  // relaxed: a hint, publishes nothing
-  }
+    // A racy hint (debugging, assertions like "at least one reference").
+    std::uint32_t read() const noexcept {
+        return count_.load(std::memory_order_relaxed); // relaxed: a hint, publishes nothing
+    }
 
-  // Caller-serialised: (re)initialise the count of an object no one else references.
-  void unsafe_set(std::uint32_t v) noexcept {
-    // release: pairs with try_get()'s acquire CAS (an RCU reader finding reused memory).
-    count_.store(v, std::memory_order_release);
-  }
+    // Caller-serialised: (re)initialise the count of an object no one else references.
+    void unsafe_set(std::uint32_t v) noexcept {
+        // release: pairs with try_get()'s acquire CAS (an RCU reader finding reused memory).
+        count_.store(v, std::memory_order_release);
+    }
 
- private:
-  Atom<std::uint32_t> count_;
+private:
+    Atom<std::uint32_t> count_;
 };
 
-}  // namespace scythe::lf
+} // namespace scythe::lf

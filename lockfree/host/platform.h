@@ -34,132 +34,146 @@ namespace scythe::lf {
 
 namespace host_detail {
 struct alignas(64) Slot {
-  std::atomic<bool> used{false};
+    std::atomic<bool> used{false};
 };
 struct Tls {
-  int slot = -1;
-  int preempt_depth = 0;
-  int irq_depth = 0;
+    int slot = -1;
+    int preempt_depth = 0;
+    int irq_depth = 0;
 };
-}  // namespace host_detail
+} // namespace host_detail
 
 class HostPlatform {
- public:
-  static constexpr std::size_t kMaxCpus = 64;
+public:
+    static constexpr std::size_t kMaxCpus = 64;
 
-  static std::size_t max_cpus() noexcept { return kMaxCpus; }
+    static std::size_t max_cpus() noexcept { return kMaxCpus; }
 
-  static std::size_t cpu_id() noexcept {
-    if (tls_.slot < 0) [[unlikely]]
-      assert_fail("thread registered as a CPU (HostCpu)", __FILE__, __LINE__);
-    return static_cast<std::size_t>(tls_.slot);
-  }
-
-  static void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-  }
-
-  // Claims the lowest free CPU slot for the calling thread. Returns its id.
-  static std::size_t register_thread() noexcept {
-    if (tls_.slot >= 0) assert_fail("thread registered twice", __FILE__, __LINE__);
-    for (std::size_t i = 0; i < kMaxCpus; ++i) {
-      bool expected = false;
-      // acquire: pairs with the release store in unregister_thread, so the previous owner's
-      // writes to this CPU's per-CPU data are visible to the new owner.
-      if (!slots_[i].used.load(std::memory_order_relaxed) &&
-          slots_[i].used.compare_exchange_strong(expected, true, std::memory_order_acquire,
-                                                 std::memory_order_relaxed)) {
-        tls_.slot = static_cast<int>(i);
-        return i;
-      }
+    static std::size_t cpu_id() noexcept {
+        if (tls_.slot < 0) [[unlikely]]
+            assert_fail("thread registered as a CPU (HostCpu)", __FILE__, __LINE__);
+        return static_cast<std::size_t>(tls_.slot);
     }
-    assert_fail("more host threads registered than HostPlatform::kMaxCpus", __FILE__, __LINE__);
-  }
 
-  static void unregister_thread() noexcept {
-    if (tls_.slot < 0) assert_fail("unregister of an unregistered thread", __FILE__, __LINE__);
-    if (tls_.preempt_depth != 0 || tls_.irq_depth != 0)
-      assert_fail("unregister with a guard held", __FILE__, __LINE__);
-    // release: pairs with the acquire CAS in register_thread (hand-over of per-CPU data).
-    slots_[static_cast<std::size_t>(tls_.slot)].used.store(false, std::memory_order_release);
-    tls_.slot = -1;
-  }
+    static void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    }
 
-  static bool is_registered() noexcept { return tls_.slot >= 0; }
+    // Claims the lowest free CPU slot for the calling thread. Returns its id.
+    static std::size_t register_thread() noexcept {
+        if (tls_.slot >= 0)
+            assert_fail("thread registered twice", __FILE__, __LINE__);
+        for (std::size_t i = 0; i < kMaxCpus; ++i) {
+            bool expected = false;
+            // acquire: pairs with the release store in unregister_thread, so the previous owner's
+            // writes to this CPU's per-CPU data are visible to the new owner.
+            if (!slots_[i].used.load(std::memory_order_relaxed) &&
+                slots_[i].used.compare_exchange_strong(expected, true, std::memory_order_acquire,
+                                                       std::memory_order_relaxed)) {
+                tls_.slot = static_cast<int>(i);
+                return i;
+            }
+        }
+        assert_fail("more host threads registered than HostPlatform::kMaxCpus", __FILE__, __LINE__);
+    }
 
-  // Racy snapshots for code that scans all CPUs (e.g. RCU may skip offline slots).
-  static bool cpu_online(std::size_t id) noexcept {
-    // acquire: pairs with the acquire CAS / release store above.
-    return id < kMaxCpus && slots_[id].used.load(std::memory_order_acquire);
-  }
-  static std::size_t online_count() noexcept {
-    std::size_t n = 0;
-    for (std::size_t i = 0; i < kMaxCpus; ++i) n += cpu_online(i) ? 1 : 0;
-    return n;
-  }
+    static void unregister_thread() noexcept {
+        if (tls_.slot < 0)
+            assert_fail("unregister of an unregistered thread", __FILE__, __LINE__);
+        if (tls_.preempt_depth != 0 || tls_.irq_depth != 0)
+            assert_fail("unregister with a guard held", __FILE__, __LINE__);
+        // release: pairs with the acquire CAS in register_thread (hand-over of per-CPU data).
+        slots_[static_cast<std::size_t>(tls_.slot)].used.store(false, std::memory_order_release);
+        tls_.slot = -1;
+    }
 
-  class PreemptGuard {
-   public:
-    PreemptGuard() noexcept { ++tls_.preempt_depth; }
-    ~PreemptGuard() { --tls_.preempt_depth; }
-    PreemptGuard(const PreemptGuard&) = delete;
-    PreemptGuard& operator=(const PreemptGuard&) = delete;
-  };
+    static bool is_registered() noexcept {
+        return tls_.slot >= 0;
+    }
 
-  class IrqGuard {
-   public:
-    IrqGuard() noexcept { ++tls_.irq_depth; }
-    ~IrqGuard() { --tls_.irq_depth; }
-    IrqGuard(const IrqGuard&) = delete;
-    IrqGuard& operator=(const IrqGuard&) = delete;
-  };
+    // Racy snapshots for code that scans all CPUs (e.g. RCU may skip offline slots).
+    static bool cpu_online(std::size_t id) noexcept {
+        // acquire: pairs with the acquire CAS / release store above.
+        return id < kMaxCpus && slots_[id].used.load(std::memory_order_acquire);
+    }
+    static std::size_t online_count() noexcept {
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < kMaxCpus; ++i)
+            n += cpu_online(i) ? 1 : 0;
+        return n;
+    }
 
-  static int preempt_depth() noexcept { return tls_.preempt_depth + tls_.irq_depth; }
-  static int irq_depth() noexcept { return tls_.irq_depth; }
+    class PreemptGuard {
+    public:
+        PreemptGuard() noexcept { ++tls_.preempt_depth; }
+        ~PreemptGuard() { --tls_.preempt_depth; }
+        PreemptGuard(const PreemptGuard&) = delete;
+        PreemptGuard& operator=(const PreemptGuard&) = delete;
+    };
 
-  using AssertHandler = void (*)(const char* expr, const char* file, int line);
-  static void set_assert_handler(AssertHandler h) noexcept { handler_ = h; }
+    class IrqGuard {
+    public:
+        IrqGuard() noexcept { ++tls_.irq_depth; }
+        ~IrqGuard() { --tls_.irq_depth; }
+        IrqGuard(const IrqGuard&) = delete;
+        IrqGuard& operator=(const IrqGuard&) = delete;
+    };
 
-  [[noreturn]] static void assert_fail(const char* expr, const char* file, int line) {
-    if (handler_ != nullptr) handler_(expr, file, line);  // may throw (host tests)
-    std::fprintf(stderr, "%s:%d: scythe::lf assertion failed: %s\n", file, line, expr);
-    std::fflush(stderr);
-    std::abort();
-  }
+    static int preempt_depth() noexcept {
+        return tls_.preempt_depth + tls_.irq_depth;
+    }
+    static int irq_depth() noexcept {
+        return tls_.irq_depth;
+    }
 
-  static void wait(std::atomic<std::uint32_t>& word, std::uint32_t old) {
-    if (tls_.preempt_depth != 0 || tls_.irq_depth != 0)
-      assert_fail("HostPlatform::wait with a guard held", __FILE__, __LINE__);
-    // seq_cst (default): the value check and the block are atomic w.r.t. notify_all.
-    word.wait(old);
-  }
+    using AssertHandler = void (*)(const char* expr, const char* file, int line);
+    static void set_assert_handler(AssertHandler h) noexcept {
+        handler_ = h;
+    }
 
-  static void wake_all(std::atomic<std::uint32_t>& word) { word.notify_all(); }
+    [[noreturn]] static void assert_fail(const char* expr, const char* file, int line) {
+        if (handler_ != nullptr)
+            handler_(expr, file, line); // may throw (host tests)
+        std::fprintf(stderr, "%s:%d: scythe::lf assertion failed: %s\n", file, line, expr);
+        std::fflush(stderr);
+        std::abort();
+    }
 
- private:
-  using Slot = host_detail::Slot;
-  using Tls = host_detail::Tls;
+    static void wait(std::atomic<std::uint32_t>& word, std::uint32_t old) {
+        if (tls_.preempt_depth != 0 || tls_.irq_depth != 0)
+            assert_fail("HostPlatform::wait with a guard held", __FILE__, __LINE__);
+        // seq_cst (default): the value check and the block are atomic w.r.t. notify_all.
+        word.wait(old);
+    }
 
-  static inline Slot slots_[kMaxCpus]{};
-  static inline thread_local Tls tls_{};
-  static inline AssertHandler handler_ = nullptr;
+    static void wake_all(std::atomic<std::uint32_t>& word) {
+        word.notify_all();
+    }
+
+private:
+    using Slot = host_detail::Slot;
+    using Tls = host_detail::Tls;
+
+    static inline Slot slots_[kMaxCpus]{};
+    static inline thread_local Tls tls_{};
+    static inline AssertHandler handler_ = nullptr;
 };
 
 static_assert(Platform<HostPlatform>);
 
 // RAII registration of the calling thread as a CPU for its lifetime.
 class HostCpu {
- public:
-  HostCpu() noexcept : id_(HostPlatform::register_thread()) {}
-  ~HostCpu() { HostPlatform::unregister_thread(); }
-  HostCpu(const HostCpu&) = delete;
-  HostCpu& operator=(const HostCpu&) = delete;
-  std::size_t id() const noexcept { return id_; }
+public:
+    HostCpu() noexcept : id_(HostPlatform::register_thread()) {}
+    ~HostCpu() { HostPlatform::unregister_thread(); }
+    HostCpu(const HostCpu&) = delete;
+    HostCpu& operator=(const HostCpu&) = delete;
+    std::size_t id() const noexcept { return id_; }
 
- private:
-  std::size_t id_;
+private:
+    std::size_t id_;
 };
 
-}  // namespace scythe::lf
+} // namespace scythe::lf
