@@ -20,6 +20,10 @@
 //   nox2apic             use xAPIC (MMIO) even when the CPU offers x2APIC
 //   init=PATH, rdinit=PATH  the initramfs program to run as pid 1 (default /init);
 //                        other words go to it as Linux passes them (kernel/user/init_args.h)
+//   lifecycle=scalable|seed  the process lifecycle design (kernel/proc/lifecycle.h):
+//                        scalable (default) has no global lock on fork -> exit -> reap ->
+//                        wait; seed is the OpenBSD-2017-shaped baseline (one global lock,
+//                        one dead list, one reaper) kept to measure against
 #pragma once
 
 #include <stdint.h>

@@ -11,6 +11,7 @@
 
 #include "arch/context.h"
 #include "arch/cpu.h"
+#include "arch/fpu.h"
 #include "arch/timer.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
@@ -308,9 +309,14 @@ void schedule() {
     }
     rq.current = next;
     rq.switches.fetch_add(1, std::memory_order_relaxed);
+    // The kernel never touches FPU registers: they still hold prev's state.
+    if (prev->fpu)
+        arch::fpu_save(prev->fpu);
     arch::context_switch(&prev->saved_sp, next->saved_sp);
     // Back in prev, maybe on another CPU, whose queue lock the switcher holds.
     finish_switch();
+    if (prev->fpu)
+        arch::fpu_restore(prev->fpu);
     arch::irq_restore(irq);
 }
 

@@ -34,6 +34,9 @@ struct Thread {
     std::atomic<uint32_t> cpu{0};
     bool pinned = false; // the load balancer leaves it where it is
     bool idle = false;   // its CPU's idle thread: never queued
+    // A user thread's FPU/SSE save area (arch/fpu.h), or nullptr: saved when
+    // the thread is switched out, restored when it is switched back.
+    void* fpu = nullptr;
 
     Thread* run_next = nullptr;                 // run queue link, under the run queue's lock
     Thread* wait_next = nullptr;                // wait queue link, under the wait queue's lock

@@ -8,10 +8,13 @@
 #include "kernel/console.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/heap.h"
+#include "kernel/panic.h"
 #include "kernel/power.h"
 #include "kernel/sched/sched.h"
 #include "kernel/user/elf_loader.h"
+#include "kernel/proc/proc.h"
 #include "kernel/user/errno.h"
+#include "kernel/user/file.h"
 #include "kernel/user/initramfs.h"
 #include "kernel/user/syscall.h"
 #include "kernel/vm/tlb.h"
@@ -20,11 +23,6 @@
 namespace kernel::user {
 namespace {
 
-// mmap hands out addresses below this, top-down (Linux's mmap_base is
-// similar: just under the stack's reserved range).
-constexpr uintptr_t kMmapTop = 0x7f0000000000;
-
-std::atomic<int> next_pid{1};
 
 // Makes this CPU ready to run p's thread in user mode. Interrupts off.
 void load_user_state(sched::Thread* t, Process* p) {
@@ -36,9 +34,16 @@ void load_user_state(sched::Thread* t, Process* p) {
 void user_thread_main(void* arg) {
     Process* p = static_cast<Process*>(arg);
     arch::irq_disable();
-    load_user_state(sched::current(), p);
+    sched::Thread* t = sched::current();
+    p->thread = t;
+    t->fpu = p->fpu; // from now on the scheduler saves and restores it
+    load_user_state(t, p);
     // Frames below us on this stack are dead from here on: the next entry
     // from user mode starts again at the stack's top.
+    if (p->forked) {
+        arch::fpu_restore(p->fpu);
+        arch::resume_user_frame(p->user_frame); // fork's child: the parent's registers, rax 0
+    }
     arch::enter_user(p->entry, p->initial_sp);
 }
 
@@ -85,16 +90,31 @@ long spawn_process(const char* path, const char* const* argv, const char* const*
         return -kENOENT;
     if (!ramfile_is_regular(*f))
         return -13; // EACCES
+    if (!proc::reserve_slot(0))
+        return -kEAGAIN;
     void* mem = kzalloc(sizeof(Process));
-    if (!mem)
+    if (!mem) {
+        proc::release_slot();
         return -kENOMEM;
+    }
     Process* p = new (mem) Process;
     LoadedImage img;
     if (long err = load_elf(f->data, f->size, path, argv, envp, &img); err < 0) {
+        p->~Process();
         kfree(p);
+        proc::release_slot();
         return err;
     }
-    p->pid = next_pid.fetch_add(1, std::memory_order_relaxed);
+    proc::count_process_allocated();
+    p->pid = proc::alloc_pid();
+    p->pgid.store(p->pid, std::memory_order_relaxed);
+    for (int fd = 0; fd < 3; fd++)
+        p->fds[fd] = console_file();
+    if (p->pid == 1) {
+        p->parent.store(p, std::memory_order_relaxed); // init is its own parent (never reaped)
+        proc::set_init_process(p);
+    }
+    proc::pid_insert(p);
     strlcpy(p->name, base_name(path), sizeof p->name);
     p->space = img.space;
     p->entry = img.entry;
@@ -102,14 +122,16 @@ long spawn_process(const char* path, const char* const* argv, const char* const*
     p->brk_start = p->brk = img.brk;
     p->mmap_floor = kMmapTop;
     const int pid = p->pid;
+    arch::fpu_init_state(p->fpu);
+    if (!start_process_thread(p))
+        panic("user: no memory to start %s", path);
+    return pid;
+}
+
+bool start_process_thread(Process* p) {
     sched::SpawnOptions options;
     options.name = p->name;
-    if (!sched::spawn(user_thread_main, p, options)) {
-        img.space->destroy();
-        kfree(p);
-        return -kENOMEM;
-    }
-    return pid; // p may already be gone: its thread runs on another CPU
+    return sched::spawn(user_thread_main, p, options) != nullptr;
 }
 
 void exit_process(int wait_status) {
@@ -121,16 +143,53 @@ void exit_process(int wait_status) {
         else
             kprintf("user: init (pid 1) exited with status %d\n", code);
         report_unimplemented();
+        proc::report_counts();
         power_off(wait_status == 0 ? kPowerOk : 1);
     }
+    proc::exit1(p, wait_status);
+}
+
+long exec_image(const char* path, const char* const* argv, const char* const* envp) {
+    const RamFile* f = initramfs_find(path);
+    if (!f)
+        return -kENOENT;
+    if (!ramfile_is_regular(*f))
+        return -13; // EACCES
+    LoadedImage img;
+    if (long err = load_elf(f->data, f->size, path, argv, envp, &img); err < 0)
+        return err;
+    // Past the point of no return: the old image goes.
+    Process* p = current_process();
+    if (!p)
+        panic("exec from a kernel thread");
+    vm::AddressSpace* old = p->space;
     arch::irq_disable();
-    vm::activate(nullptr);
-    // Another CPU this thread ran on may still have the space loaded; until
-    // the lifecycle work tracks that, such a space is left alone (leaked).
-    if (!vm::active_anywhere(*p->space))
-        p->space->destroy();
-    kfree(p);
-    sched::exit_thread();
+    p->space = img.space;
+    vm::activate(img.space);
+    arch::irq_enable();
+    old->destroy();
+    strlcpy(p->name, base_name(path), sizeof p->name);
+    p->entry = img.entry;
+    p->initial_sp = img.stack_pointer;
+    p->brk_start = p->brk = img.brk;
+    p->mmap_floor = kMmapTop;
+    p->fs_base = 0;
+    p->clear_child_tid = 0;
+    p->forked = false;
+    constexpr uint64_t kSigIgn = 1;
+    for (SigAction& a : p->actions) // caught signals go back to the default; ignored stay ignored
+        if (a.handler != kSigIgn)
+            a = SigAction{};
+    return 0;
+}
+
+void enter_new_image() {
+    Process* p = current_process();
+    if (!p)
+        panic("exec from a kernel thread");
+    arch::irq_disable();
+    load_user_state(sched::current(), p);
+    arch::enter_user(p->entry, p->initial_sp);
 }
 
 void user_fault(const char* what, uintptr_t rip, uintptr_t addr) {

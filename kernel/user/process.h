@@ -1,13 +1,22 @@
 // A user process, for now exactly one thread: a kernel thread that enters
-// user mode and comes back for system calls and faults. No fork, exit
-// status delivery or wait yet (issue 5's lifecycle builds on this).
+// user mode and comes back for system calls and faults. Its lifecycle (fork,
+// exit, reap, wait) lives in kernel/proc/; ARCHITECTURE.md's table "The
+// exit -> reap -> wait path" lists each step with its locks.
 #pragma once
 
+#include <atomic>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/fpu.h"
+#include "arch/user_frame.h"
 #include "kernel/sched/thread.h"
+#include "kernel/sched/waitq.h"
 #include "kernel/vm/address_space.h"
+#include "lockfree/dead_list.h"
+#include "lockfree/rcu.h"
+#include "lockfree/rcu_hash.h"
+#include "smp/spinlock.h"
 
 namespace kernel::user {
 
@@ -15,14 +24,62 @@ struct SigAction { // Linux's struct k_sigaction as rt_sigaction passes it
     uint64_t handler, flags, restorer, mask;
 };
 inline constexpr int kSignals = 64;
+inline constexpr int kMaxFds = 32;
 
-struct Process {
+struct File; // kernel/user/file.h
+
+// What wait4 reports in struct rusage (only what is tracked so far).
+struct RusageLite {
+    uint64_t utime_ns = 0, stime_ns = 0;
+    uint64_t minflt = 0, nvcsw = 0;
+    void add(const RusageLite& o) {
+        utime_ns += o.utime_ns;
+        stime_ns += o.stime_ns;
+        minflt += o.minflt;
+        nvcsw += o.nvcsw;
+    }
+};
+
+enum class ProcState : uint8_t {
+    Live,   // running (or its thread is still on the way out)
+    Zombie, // reaped by a reaper: only the exit status is left for wait
+};
+
+struct Process;
+struct ProcessRcu { // standard layout: the RCU callback gets back to its process
+    scythe::lf::RcuHead head;
+    Process* owner;
+};
+
+struct Process : scythe::lf::RcuHashNode<> {
     int pid = 0;
-    int ppid = 0;
+    std::atomic<int> pgid{0};                // process group: pid of its leader
+    std::atomic<Process*> parent{nullptr};   // changes only under the tree locks (reparenting)
     char name[32] = {};
     vm::AddressSpace* space = nullptr;
     sched::Thread* thread = nullptr;
     uintptr_t entry = 0, initial_sp = 0;
+    bool forked = false; // starts from user_frame (fork) rather than entry/initial_sp
+
+    // The process tree, under proc::tree_lock(*this) (its own lock, or the
+    // seed design's global one): the children list and each child's state.
+    smp::SpinLock lock;
+    Process* children = nullptr;
+    Process* sib_next = nullptr; // in the parent's children list
+    Process* sib_prev = nullptr;
+    std::atomic<ProcState> state{ProcState::Live};
+    int exit_status = 0;        // Linux wait status, written before the process is dead-listed
+    RusageLite self;            // this process's own usage
+    RusageLite children_total;  // folded in by wait from reaped children (own lock)
+
+    // Waiting for children: a waiter samples wait_gen, scans, and sleeps until
+    // it changes; whoever changes a child's state bumps it and wakes (DragonFly).
+    std::atomic<uint32_t> wait_gen{0};
+    sched::WaitQueue child_wait;
+    std::atomic<bool> sigchld_pending{false}; // recorded only: no signal delivery yet
+
+    scythe::lf::DeadListHook<Process> dead_hook; // dead-process list -> reaper
+    ProcessRcu rcu{{}, this};                    // freed a grace period after leaving the pid hash
 
     // Only the process's own thread touches the fields below (no locks).
     uintptr_t brk_start = 0, brk = 0; // program break: [brk_start, page_up(brk)) is mapped
@@ -31,6 +88,9 @@ struct Process {
     uintptr_t clear_child_tid = 0;    // set_tid_address
     uint64_t sigmask = 0;
     SigAction actions[kSignals] = {};
+    File* fds[kMaxFds] = {};
+    alignas(16) uint8_t user_frame[arch::kUserFrameSize] = {};
+    alignas(arch::kFpuStateAlign) uint8_t fpu[arch::kFpuStateSize] = {};
 };
 
 // The process whose thread is running here, or nullptr in a kernel thread.
@@ -40,6 +100,18 @@ Process* current_process();
 // process with the given NULL-terminated argv and envp. Returns the pid or a
 // negative errno.
 long spawn_process(const char* path, const char* const* argv, const char* const* envp);
+
+// mmap hands out addresses below this, top-down (Linux's mmap_base is
+// similar: just under the stack's reserved range).
+inline constexpr uintptr_t kMmapTop = 0x7f0000000000;
+
+// execve's two halves: replace the calling process's image (0 or -errno; on
+// an error the old image is intact), then drop into the new one.
+long exec_image(const char* path, const char* const* argv, const char* const* envp);
+[[noreturn]] void enter_new_image();
+
+// Starts p's thread (p fully built: space, files, frame). False when out of memory.
+bool start_process_thread(Process* p);
 
 // Ends the calling process with a Linux wait status (exit code << 8, or the
 // signal number). When it is init, the kernel reports the status and powers

@@ -2,6 +2,7 @@
 
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
+#include "kernel/proc/lifecycle.h"
 #include "kernel/sched/waitq.h"
 #include "kernel/user/init_args.h"
 #include "kernel/user/initramfs.h"
@@ -17,6 +18,7 @@ constexpr int kNoInitStatus = 4;
 
 void early_init() {
     process_init();
+    proc::early_init();
 }
 
 int run_init(const BootInfo& boot) {
@@ -26,6 +28,7 @@ int run_init(const BootInfo& boot) {
         return kNoInitStatus;
     kinfo("initramfs: %d entries from '%s'\n", files, m.name);
     user_mode_init_all_cpus();
+    proc::start_reapers();
 
     static InitArgs args;
     split_init_args(cmdline::raw(), &args);

@@ -1,60 +1,41 @@
-// fds 0, 1, 2: the serial console, open for reading and writing as the
-// console Linux hands init. Reading gives end-of-file (no input driver yet).
-#include "arch/console.h"
-#include "kernel/console.h"
+// read, write, writev, ioctl, close, pipe on the process's fd table
+// (file.h): the console on init's fds 0-2, and pipes.
+#include "kernel/user/file.h"
+#include "kernel/user/process.h"
 #include "kernel/user/syscalls.h"
 #include "kernel/user/uaccess.h"
 
 namespace kernel::user {
 namespace {
 
-constexpr size_t kChunk = 256;
 constexpr uint64_t kIovMax = 1024; // Linux's UIO_MAXIOV
 
-bool console_fd(uint64_t fd) {
-    return fd <= 2;
-}
-
-// Writes user bytes to the console a chunk at a time. Bytes written, or
-// -EFAULT if the very first chunk is unreadable (Linux returns the partial
-// count when a later one faults).
-long console_write_user(uintptr_t buf, size_t len) {
-    char chunk[kChunk];
-    size_t done = 0;
-    while (done < len) {
-        const size_t n = len - done < kChunk ? len - done : kChunk;
-        if (copy_from_user(chunk, buf + done, n) < 0)
-            return done ? static_cast<long>(done) : -kEFAULT;
-        ConsoleGuard whole_chunk; // a chunk is never split by another CPU's line
-        arch::console_write(chunk, n);
-        done += n;
-    }
-    return static_cast<long>(done);
+File* lookup(uint64_t fd) {
+    return fd < static_cast<uint64_t>(kMaxFds) ? fd_lookup(static_cast<int>(fd)) : nullptr;
 }
 
 } // namespace
 
 long sys_read(SyscallArgs a) {
-    if (!console_fd(a[0]))
+    File* f = lookup(a[0]);
+    if (!f)
         return -kEBADF;
-    if (a[2] && !user_range_ok(a[1], a[2]))
-        return -kEFAULT;
-    return 0;
+    return file_read(f, a[1], a[2]);
 }
 
 long sys_write(SyscallArgs a) {
-    if (!console_fd(a[0]))
+    File* f = lookup(a[0]);
+    if (!f)
         return -kEBADF;
-    if (static_cast<int64_t>(a[2]) < 0)
-        return -kEINVAL;
-    return console_write_user(a[1], a[2]);
+    return file_write(f, a[1], a[2]);
 }
 
 long sys_writev(SyscallArgs a) {
     struct Iovec {
         uint64_t base, len;
     };
-    if (!console_fd(a[0]))
+    File* f = lookup(a[0]);
+    if (!f)
         return -kEBADF;
     if (a[2] > kIovMax)
         return -kEINVAL;
@@ -65,7 +46,7 @@ long sys_writev(SyscallArgs a) {
             return total ? total : -kEFAULT;
         if (static_cast<int64_t>(iov.len) < 0)
             return total ? total : -kEINVAL;
-        const long n = console_write_user(iov.base, iov.len);
+        const long n = file_write(f, iov.base, iov.len);
         if (n < 0)
             return total ? total : n;
         total += n;
@@ -74,9 +55,52 @@ long sys_writev(SyscallArgs a) {
 }
 
 long sys_ioctl(SyscallArgs a) {
-    if (!console_fd(a[0]))
+    if (!lookup(a[0]))
         return -kEBADF;
     return -kENOTTY; // not a terminal yet: musl then buffers stdout fully
+}
+
+long sys_close(SyscallArgs a) {
+    File* f = lookup(a[0]);
+    if (!f)
+        return -kEBADF;
+    current_process()->fds[a[0]] = nullptr;
+    file_put(f);
+    return 0;
+}
+
+long sys_pipe2(SyscallArgs a) {
+    constexpr uint64_t kOCloexec = 02000000, kONonblock = 04000;
+    if (a[1] & ~(kOCloexec | kONonblock))
+        return -kEINVAL;
+    if (a[1] & kONonblock)
+        return -kEINVAL; // not supported yet: say so rather than block
+    Process* p = current_process();
+    File *r, *w;
+    if (long err = pipe_create(&r, &w); err < 0)
+        return err;
+    const int rfd = fd_install(p, r);
+    const int wfd = rfd < 0 ? rfd : fd_install(p, w);
+    if (rfd < 0 || wfd < 0) {
+        if (rfd >= 0)
+            p->fds[rfd] = nullptr;
+        file_put(r);
+        file_put(w);
+        return rfd < 0 ? rfd : wfd;
+    }
+    const int fds[2] = {rfd, wfd};
+    if (copy_to_user(a[0], fds, sizeof fds) < 0) {
+        p->fds[rfd] = p->fds[wfd] = nullptr;
+        file_put(r);
+        file_put(w);
+        return -kEFAULT;
+    }
+    return 0;
+}
+
+long sys_pipe(SyscallArgs a) {
+    const uint64_t args[6] = {a[0], 0, 0, 0, 0, 0};
+    return sys_pipe2(args);
 }
 
 } // namespace kernel::user

@@ -6,6 +6,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/power.h"
 #include "kernel/sched/sched.h"
+#include "kernel/proc/proc.h"
 #include "kernel/user/process.h"
 #include "kernel/user/syscall.h"
 #include "kernel/user/syscalls.h"
@@ -114,6 +115,7 @@ long sys_reboot(SyscallArgs a) {
     kprintf("user: reboot(%s) by pid %d\n", cmd == kRestart ? "RESTART" : "POWER_OFF",
             current_process()->pid);
     report_unimplemented();
+    proc::report_counts();
     power_off(kPowerOk); // halt and restart power off too: QEMU's test harness wants an exit
 }
 

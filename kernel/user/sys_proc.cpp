@@ -24,7 +24,10 @@ long sys_getpid(SyscallArgs) {
     return current_process()->pid;
 }
 long sys_getppid(SyscallArgs) {
-    return current_process()->ppid;
+    // The parent cannot be freed under us: we are its child (or init's).
+    Process* me = current_process();
+    Process* parent = me->parent.load(std::memory_order_acquire);
+    return parent == me ? 0 : parent->pid; // init is its own parent; Linux says 0
 }
 long sys_gettid(SyscallArgs) {
     return current_process()->pid; // one thread per process: tid == pid

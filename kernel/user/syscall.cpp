@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "kernel/console.h"
+#include "kernel/proc/lifecycle.h"
 #include "kernel/user/errno.h"
 #include "kernel/user/syscalls.h"
 
@@ -24,6 +25,7 @@ struct Table {
     constexpr Table() {
         e[0] = {sys_read, "read"};
         e[1] = {sys_write, "write"};
+        e[3] = {sys_close, "close"};
         e[9] = {sys_mmap, "mmap"};
         e[10] = {sys_mprotect, "mprotect"};
         e[11] = {sys_munmap, "munmap"};
@@ -32,16 +34,26 @@ struct Table {
         e[14] = {sys_rt_sigprocmask, "rt_sigprocmask"};
         e[16] = {sys_ioctl, "ioctl"};
         e[20] = {sys_writev, "writev"};
+        e[22] = {sys_pipe, "pipe"};
         e[24] = {sys_sched_yield, "sched_yield"};
         e[35] = {sys_nanosleep, "nanosleep"};
         e[39] = {sys_getpid, "getpid"};
+        e[56] = {sys_clone, "clone"};
+        e[57] = {sys_fork, "fork"};
+        e[58] = {sys_fork, "vfork"}; // as fork: the parent does not wait for exec
+        e[59] = {sys_execve, "execve"};
         e[60] = {sys_exit, "exit"};
+        e[61] = {sys_wait4, "wait4"};
+        e[62] = {sys_kill, "kill"};
         e[63] = {sys_uname, "uname"};
         e[102] = {sys_getuid, "getuid"};
         e[104] = {sys_getuid, "getgid"};
         e[107] = {sys_getuid, "geteuid"};
         e[108] = {sys_getuid, "getegid"};
+        e[109] = {sys_setpgid, "setpgid"};
         e[110] = {sys_getppid, "getppid"};
+        e[111] = {sys_getpgrp, "getpgrp"};
+        e[121] = {sys_getpgid, "getpgid"};
         e[158] = {sys_arch_prctl, "arch_prctl"};
         e[169] = {sys_reboot, "reboot"};
         e[186] = {sys_gettid, "gettid"};
@@ -50,6 +62,8 @@ struct Table {
         e[228] = {sys_clock_gettime, "clock_gettime"};
         e[230] = {sys_clock_nanosleep, "clock_nanosleep"};
         e[231] = {sys_exit, "exit_group"}; // one thread per process: the same
+        e[247] = {sys_waitid, "waitid"};
+        e[293] = {sys_pipe2, "pipe2"};
     }
 };
 constexpr Table kTable;
@@ -60,8 +74,11 @@ std::atomic<uint64_t> unimplemented[kTableSize + 1];
 } // namespace
 
 int64_t syscall(uint64_t nr, const uint64_t (&args)[6]) {
-    if (nr < kTableSize && kTable.e[nr].fn)
-        return kTable.e[nr].fn(args);
+    if (nr < kTableSize && kTable.e[nr].fn) {
+        const int64_t r = kTable.e[nr].fn(args);
+        proc::rcu_quiescent_on_return_to_user(); // QSBR: no RCU reference survives a syscall
+        return r;
+    }
     unimplemented[nr < kTableSize ? nr : kTableSize].fetch_add(1, std::memory_order_relaxed);
     return -kENOSYS;
 }

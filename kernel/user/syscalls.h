@@ -13,6 +13,20 @@ long sys_read(SyscallArgs a);
 long sys_write(SyscallArgs a);
 long sys_writev(SyscallArgs a);
 long sys_ioctl(SyscallArgs a);
+long sys_close(SyscallArgs a);
+long sys_pipe(SyscallArgs a);
+long sys_pipe2(SyscallArgs a);
+// sys_exec.cpp
+long sys_execve(SyscallArgs a);
+// sys_lifecycle.cpp: kernel/proc/'s fork, wait, process groups, kill
+long sys_fork(SyscallArgs a);
+long sys_clone(SyscallArgs a);
+long sys_wait4(SyscallArgs a);
+long sys_waitid(SyscallArgs a);
+long sys_setpgid(SyscallArgs a);
+long sys_getpgid(SyscallArgs a);
+long sys_getpgrp(SyscallArgs a);
+long sys_kill(SyscallArgs a);
 // sys_mm.cpp: anonymous private memory
 long sys_brk(SyscallArgs a);
 long sys_mmap(SyscallArgs a);

@@ -1,0 +1,94 @@
+// exit1 (in the dying thread) and the reaper's half (exit2 + reaper in the
+// OpenBSD seed). Locks: see ARCHITECTURE.md, "The exit -> reap -> wait path".
+#include "arch/cpu.h"
+#include "kernel/proc/lifecycle.h"
+#include "kernel/proc/proc.h"
+#include "kernel/sched/sched.h"
+#include "kernel/user/file.h"
+#include "kernel/vm/tlb.h"
+
+namespace kernel::proc {
+namespace {
+
+constexpr uint64_t kSigIgn = 1;
+constexpr uint64_t kSaNoCldWait = 2;
+constexpr int kSigChld = 17;
+
+// Moves every child of p to init. Both tree locks are held (address order),
+// so a child's reaper, which locks the parent it read and re-checks it,
+// either finished before or finds init afterwards.
+void reparent_children(Process* p) {
+    Process* init = init_process();
+    bool zombie = false;
+    {
+        TreeGuard2 g(*p, *init);
+        while (Process* c = p->children) {
+            unlink_child(p, c);
+            c->parent.store(init, std::memory_order_release);
+            link_child(init, c);
+            zombie |= c->state.load(std::memory_order_relaxed) == user::ProcState::Zombie;
+        }
+    }
+    if (zombie) {
+        init->wait_gen.fetch_add(1, std::memory_order_release);
+        init->child_wait.wake_all();
+    }
+}
+
+bool parent_wants_no_zombies(const Process* parent) {
+    const user::SigAction& a = parent->actions[kSigChld - 1];
+    return a.handler == kSigIgn || (a.flags & kSaNoCldWait);
+}
+
+} // namespace
+
+// exit1: everything the dying thread can do itself, then park. Never returns.
+void exit1(Process* p, int wait_status) {
+    user::fds_close_all(p); // may wake pipe readers and writers: before the end
+    p->exit_status = wait_status;
+    reparent_children(p);
+    arch::irq_disable();
+    // Off the space before a reaper frees it; the FPU area goes with the process.
+    vm::activate(nullptr);
+    sched::current()->fpu = nullptr;
+    // The dead list's push (release) publishes exit_status and the rest to
+    // the reaper. From here on this thread does not touch p.
+    push_dead(p);
+    sched::exit_thread(); // parks on this CPU's dead-thread queue; the stack is freed after the switch
+}
+
+// The reaper: free what may block, then make p a zombie for its parent (or
+// free it at once if the parent ignores SIGCHLD) and wake the parent.
+void reap(Process* p) {
+    p->space->destroy();
+    p->space = nullptr;
+    for (;;) {
+        // Interrupts off from reading the parent pointer to locking it: no
+        // quiescent state here, so a parent freed under RCU stays valid.
+        const arch::IrqState irq = arch::irq_save();
+        Process* parent = p->parent.load(std::memory_order_acquire);
+        smp::SpinLock& l = tree_lock(*parent);
+        l.lock();
+        if (p->parent.load(std::memory_order_relaxed) != parent) { // reparented meanwhile
+            l.unlock();
+            arch::irq_restore(irq);
+            continue;
+        }
+        const bool no_zombie = parent_wants_no_zombies(parent);
+        if (no_zombie)
+            unlink_child(parent, p);
+        else
+            p->state.store(user::ProcState::Zombie, std::memory_order_relaxed);
+        parent->sigchld_pending.store(true, std::memory_order_relaxed);
+        // release: a waiter that sees the new generation also sees the state.
+        parent->wait_gen.fetch_add(1, std::memory_order_release);
+        l.unlock();
+        parent->child_wait.wake_all(); // still pinned by irqs off: parent cannot be freed
+        arch::irq_restore(irq);
+        if (no_zombie)
+            release_process(p);
+        return;
+    }
+}
+
+} // namespace kernel::proc

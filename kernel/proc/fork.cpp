@@ -1,0 +1,87 @@
+// fork: a slot, a zeroed process, a copy-on-write space, the parent's
+// registers (rax = 0) and FPU state, its files; then publish (pid hash,
+// parent's children list) and start the thread where place_new_thread says.
+// Any failure undoes every step before it: nothing leaks, the parent is
+// unchanged, the caller sees -EAGAIN (limit) or -ENOMEM.
+#include <new>
+
+#include "arch/fpu.h"
+#include "arch/user_frame.h"
+#include "kernel/lib/string.h"
+#include "kernel/mm/heap.h"
+#include "kernel/proc/proc.h"
+#include "kernel/sched/sched.h"
+#include "kernel/user/errno.h"
+#include "kernel/user/file.h"
+
+namespace kernel::proc {
+namespace {
+
+using namespace user;
+
+// The copy of everything but the lifecycle fields (which start fresh).
+void copy_state(Process* child, const Process* parent) {
+    memcpy(child->name, parent->name, sizeof child->name);
+    child->pgid.store(parent->pgid.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    child->brk_start = parent->brk_start;
+    child->brk = parent->brk;
+    child->mmap_floor = parent->mmap_floor;
+    child->fs_base = parent->fs_base;
+    child->sigmask = parent->sigmask;
+    memcpy(child->actions, parent->actions, sizeof child->actions);
+}
+
+} // namespace
+
+long fork() {
+    Process* parent = current_process();
+    if (!reserve_slot(0)) // uid 0: everyone is root for now
+        return -kEAGAIN;
+    void* mem = kzalloc(sizeof(Process));
+    if (!mem) {
+        release_slot();
+        return -kENOMEM;
+    }
+    Process* child = new (mem) Process;
+    count_process_allocated();
+    child->space = parent->space->clone_cow();
+    if (!child->space) {
+        child->~Process();
+        kfree(child);
+        release_slot();
+        // processes_live: the free above skipped the RCU path; undo its count too.
+        count_process_freed_directly();
+        return -kENOMEM;
+    }
+    copy_state(child, parent);
+    // The kernel never touches the FPU: the registers hold the parent's state.
+    arch::fpu_save(child->fpu);
+    arch::copy_syscall_frame(child->user_frame, sched::current()->stack.top, 0);
+    child->forked = true;
+    fds_copy(child, parent);
+    child->pid = alloc_pid();
+    child->parent.store(parent, std::memory_order_relaxed);
+
+    // Publish: lookups by pid, then the parent's children list.
+    pid_insert(child);
+    {
+        smp::IrqSpinGuard g(tree_lock(*parent));
+        link_child(parent, child);
+    }
+    const int pid = child->pid;
+    if (!start_process_thread(child)) {
+        {
+            smp::IrqSpinGuard g(tree_lock(*parent));
+            unlink_child(parent, child);
+        }
+        fds_close_all(child);
+        child->space->destroy();
+        child->space = nullptr;
+        release_process(child); // unpublish the pid, free after a grace period
+        return -kENOMEM;
+    }
+    count_fork();
+    return pid; // the child may run (and exit) already; only its parent reaps it
+}
+
+} // namespace kernel::proc

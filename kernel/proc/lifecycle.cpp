@@ -1,0 +1,190 @@
+// The lifecycle's policy (lifecycle.h): the mode, the tree locks, process
+// slots, the dead-process lists and their reapers, and the final release.
+#include "kernel/proc/lifecycle.h"
+
+#include <atomic>
+
+#include "kernel/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/cpu.h"
+#include "kernel/mm/heap.h"
+#include "kernel/panic.h"
+#include "kernel/proc/seed.h"
+#include "kernel/sched/sched.h"
+#include "kernel/sched/waitq.h"
+#include "lockfree/dead_list.h"
+#include "smp/percpu.h"
+
+namespace kernel::proc {
+
+smp::SpinLock seed_lock;
+
+namespace {
+
+Mode the_mode = Mode::Scalable;
+
+// One shared counter for the process limit: an RMW per fork and per release,
+// the only shared line on the scalable path (Linux's nr_threads is the same).
+std::atomic<uint32_t> slots_used{0};
+std::atomic<uint64_t> processes_live{0}, reaped_total{0}, forks_total{0};
+
+using DeadProcs = scythe::lf::DeadList<&Process::dead_hook>;
+
+// Scalable: each CPU's dying processes go to its own list and its own
+// reaper (pushed and drained on the same CPU: no remote cache line).
+struct Reaper {
+    DeadProcs list;
+    sched::WaitQueue wake;
+};
+smp::PerCpu<Reaper> reapers;
+
+// Seed: one list under the global lock, one reaper.
+Process* seed_dead = nullptr; // under seed_lock, linked through dead_hook
+sched::WaitQueue seed_wake;
+
+void reap_chain(DeadProcs::Chain chain) {
+    chain.reverse(); // oldest first
+    while (Process* p = chain.pop_front()) {
+        reaped_total.fetch_add(1, std::memory_order_relaxed);
+        reap(p);
+    }
+}
+
+void scalable_reaper(void* arg) {
+    Reaper& r = *static_cast<Reaper*>(arg);
+    for (;;) {
+        r.wake.wait_until([&] { return !r.list.empty(); });
+        reap_chain(r.list.take_all()); // one exchange takes the whole list
+    }
+}
+
+void seed_reaper(void*) {
+    for (;;) {
+        seed_wake.wait_until([] { return __atomic_load_n(&seed_dead, __ATOMIC_ACQUIRE) != nullptr; });
+        Process* all;
+        {
+            SeedGuard g;
+            all = seed_dead;
+            seed_dead = nullptr;
+        }
+        reap_chain(DeadProcs::Chain(all));
+    }
+}
+
+void free_process(scythe::lf::RcuHead* head) {
+    Process* p = reinterpret_cast<user::ProcessRcu*>(head)->owner;
+    p->~Process();
+    kfree(p);
+    processes_live.fetch_sub(1, std::memory_order_relaxed);
+}
+
+} // namespace
+
+Mode mode() {
+    return the_mode;
+}
+const char* mode_name() {
+    return the_mode == Mode::Seed ? "seed" : "scalable";
+}
+
+void early_init() {
+    if (cmdline::equals("lifecycle", "seed"))
+        the_mode = Mode::Seed;
+    else if (const char* v = cmdline::value("lifecycle"); v && !cmdline::equals("lifecycle", "scalable"))
+        kprintf("lifecycle: unknown lifecycle=%s, using scalable\n", v);
+    register_rcu_hooks();
+}
+
+void start_reapers() {
+    if (the_mode == Mode::Seed) {
+        sched::SpawnOptions o;
+        o.name = "reaper";
+        if (!sched::spawn(seed_reaper, nullptr, o))
+            panic("lifecycle: no memory for the reaper");
+    } else {
+        for (uint32_t cpu = 0; cpu < cpus_enumerated(); cpu++) {
+            if (!cpu_block(cpu).online.load())
+                continue;
+            sched::SpawnOptions o;
+            o.name = "reaper";
+            o.cpu = cpu;
+            o.pinned = true;
+            if (!sched::spawn(scalable_reaper, &reapers.on(cpu), o))
+                panic("lifecycle: no memory for the reapers");
+        }
+    }
+    kinfo("lifecycle: %s design (%s)\n", mode_name(),
+          the_mode == Mode::Seed ? "one global lock, one dead list, one reaper"
+                                 : "per-process tree locks, RCU pid hash, per-CPU dead lists and reapers");
+}
+
+smp::SpinLock& tree_lock(Process& p) {
+    return the_mode == Mode::Seed ? seed_lock : p.lock;
+}
+
+TreeGuard2::TreeGuard2(Process& a, Process& b) : irq_(arch::irq_save()) {
+    smp::SpinLock* la = &tree_lock(a);
+    smp::SpinLock* lb = &tree_lock(b);
+    first_ = la < lb ? la : lb;
+    second_ = la == lb ? nullptr : (la < lb ? lb : la);
+    first_->lock();
+    if (second_)
+        second_->lock();
+}
+
+TreeGuard2::~TreeGuard2() {
+    if (second_)
+        second_->unlock();
+    first_->unlock();
+    arch::irq_restore(irq_);
+}
+
+bool reserve_slot(uint32_t uid) {
+    const uint32_t limit = uid == 0 ? kMaxProcesses : kMaxProcesses - kRootReserve;
+    uint32_t n = slots_used.load(std::memory_order_relaxed);
+    do {
+        if (n >= limit)
+            return false;
+    } while (!slots_used.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+    return true;
+}
+
+void release_slot() {
+    slots_used.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void push_dead(Process* p) {
+    if (the_mode == Mode::Seed) {
+        {
+            SeedGuard g;
+            p->dead_hook.next.store(seed_dead, std::memory_order_relaxed);
+            __atomic_store_n(&seed_dead, p, __ATOMIC_RELEASE);
+        }
+        seed_wake.wake_all();
+        return;
+    }
+    Reaper& r = reapers.local(); // interrupts are off: this CPU's
+    if (r.list.push(p))          // one CAS (release); wake only on empty -> non-empty
+        r.wake.wake_all();
+}
+
+void release_process(Process* p) {
+    pid_remove(p); // readers may still hold it: free after a grace period
+    release_slot();
+    rcu().call_rcu(&p->rcu.head, free_process);
+}
+
+Counts counts() {
+    return {processes_live.load(), pid_count(), reaped_total.load(), forks_total.load()};
+}
+void count_fork() {
+    forks_total.fetch_add(1, std::memory_order_relaxed);
+}
+void count_process_freed_directly() {
+    processes_live.fetch_sub(1, std::memory_order_relaxed);
+}
+void count_process_allocated() {
+    processes_live.fetch_add(1, std::memory_order_relaxed);
+}
+
+} // namespace kernel::proc

@@ -1,0 +1,46 @@
+// fork, vfork, clone (process form), wait4, waitid, process groups, kill:
+// thin wrappers over kernel/proc/.
+#include "kernel/proc/proc.h"
+#include "kernel/user/errno.h"
+#include "kernel/user/process.h"
+#include "kernel/user/syscalls.h"
+
+namespace kernel::user {
+
+long sys_fork(SyscallArgs) {
+    return proc::fork();
+}
+
+long sys_clone(SyscallArgs a) {
+    constexpr uint64_t kSigChld = 17;
+    if (a[0] != kSigChld || a[1] != 0)
+        return -kEINVAL; // only fork's form for now (threads come with issue 6)
+    return proc::fork();
+}
+
+long sys_wait4(SyscallArgs a) {
+    return proc::wait4(static_cast<int32_t>(a[0]), a[1], static_cast<uint32_t>(a[2]), a[3]);
+}
+
+long sys_waitid(SyscallArgs a) {
+    return proc::waitid(static_cast<uint32_t>(a[0]), static_cast<int32_t>(a[1]), a[2],
+                        static_cast<uint32_t>(a[3]));
+}
+
+long sys_setpgid(SyscallArgs a) {
+    return proc::setpgid(static_cast<int32_t>(a[0]), static_cast<int32_t>(a[1]));
+}
+
+long sys_getpgid(SyscallArgs a) {
+    return proc::getpgid(static_cast<int32_t>(a[0]));
+}
+
+long sys_getpgrp(SyscallArgs) {
+    return proc::getpgid(0);
+}
+
+long sys_kill(SyscallArgs a) {
+    return proc::kill(static_cast<int32_t>(a[0]), static_cast<int32_t>(a[1]));
+}
+
+} // namespace kernel::user
