@@ -149,6 +149,7 @@ int test_ap_panic() {
 // Self-tests in their own files (kernel/selftest_*.cpp).
 int selftest_xcall();
 int selftest_lockfree();
+int selftest_mm();
 int selftest_vm();
 
 namespace {
@@ -171,6 +172,7 @@ constexpr Test kTests[] = {
     {"mutex", sched::test_mutex},
     {"xcall", selftest_xcall},
     {"lockfree", selftest_lockfree},
+    {"mm", selftest_mm},
     {"vm", selftest_vm},
 };
 // clang-format on

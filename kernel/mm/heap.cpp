@@ -1,37 +1,37 @@
+// kmalloc/kfree: small blocks from slab caches with per-CPU magazines (one
+// cache per power-of-two block size, 32 B .. 2 KiB), bigger ones as whole
+// pages from the pmm. A 16-byte header in front of every block says where it
+// goes back, so kfree needs no lookup and payloads stay 16-byte aligned.
 #include "kernel/mm/heap.h"
 
+#include <new>
 #include <stdint.h>
 
 #include "arch/mmu.h"
 #include "kernel/lib/string.h"
+#include "kernel/mm/kmem.h"
 #include "kernel/mm/pmm.h"
 #include "kernel/panic.h"
-#include "smp/spinlock.h"
 
 namespace kernel {
 namespace {
 
-// Every block starts with a 16-byte header saying how to free it, so the
-// payload stays 16-byte aligned and kfree needs no lookup.
 struct alignas(16) Header {
-    uint32_t size_class; // index into classes, or kLargeClass
+    uint32_t size_class; // index into the caches, or kLargeClass
     uint32_t magic;
     uint64_t pages; // large blocks: pages to return
 };
 constexpr uint32_t kMagic = 0x5c7e4ea9;
 constexpr uint32_t kLargeClass = ~0u;
-constexpr int kClasses = 8; // 16 .. 2048 bytes of block (header included)
-constexpr size_t kSmallest = 16;
+constexpr int kClasses = 7; // 32 .. 2048 bytes of block (header included)
+constexpr size_t kSmallest = 32;
 
-struct FreeBlock {
-    FreeBlock* next;
-};
+constexpr const char* kNames[kClasses] = {"kmalloc-32",  "kmalloc-64",  "kmalloc-128",
+                                          "kmalloc-256", "kmalloc-512", "kmalloc-1024",
+                                          "kmalloc-2048"};
 
-struct SizeClass {
-    smp::SpinLock lock;
-    FreeBlock* free = nullptr;
-};
-SizeClass classes[kClasses];
+alignas(mm::SlabCache) unsigned char cache_storage[kClasses][sizeof(mm::SlabCache)];
+mm::SlabCache* caches[kClasses] = {};
 
 size_t class_size(int c) {
     return kSmallest << c;
@@ -44,21 +44,25 @@ int class_for(size_t block) {
     return -1;
 }
 
-// Caller holds the class lock.
-bool refill(int c) {
-    const uint64_t page = mm::alloc_page();
-    if (!page)
-        return false;
-    auto* base = static_cast<char*>(arch::phys_to_virt(page));
-    for (size_t off = 0; off + class_size(c) <= mm::kPageSize; off += class_size(c)) {
-        auto* block = reinterpret_cast<FreeBlock*>(base + off);
-        block->next = classes[c].free;
-        classes[c].free = block;
+} // namespace
+
+namespace mm {
+
+void heap_init() {
+    for (int c = 0; c < kClasses; c++) {
+        caches[c] = new (cache_storage[c])
+            SlabCache(slab_page_source(), kNames[c], class_size(c), alignof(Header));
+        cache_registry().add(caches[c]->stats_node());
     }
-    return true;
 }
 
-} // namespace
+void for_each_heap_cache(void (*fn)(SlabCache&)) {
+    for (SlabCache* c : caches)
+        if (c)
+            fn(*c);
+}
+
+} // namespace mm
 
 void* kmalloc(size_t size) {
     const size_t block = size + sizeof(Header);
@@ -73,12 +77,11 @@ void* kmalloc(size_t size) {
         h->size_class = kLargeClass;
         h->pages = pages;
     } else {
-        smp::IrqSpinGuard guard(classes[c].lock);
-        if (!classes[c].free && !refill(c))
+        if (!caches[c])
+            panic("kmalloc(%zu) before the heap is up", size);
+        h = static_cast<Header*>(caches[c]->alloc());
+        if (!h)
             return nullptr;
-        FreeBlock* b = classes[c].free;
-        classes[c].free = b->next;
-        h = reinterpret_cast<Header*>(b);
         h->size_class = uint32_t(c);
         h->pages = 0;
     }
@@ -104,11 +107,9 @@ void kfree(void* ptr) {
         mm::free_pages(arch::virt_to_phys(h), h->pages);
         return;
     }
-    const uint32_t c = h->size_class;
-    smp::IrqSpinGuard guard(classes[c].lock);
-    auto* b = reinterpret_cast<FreeBlock*>(h);
-    b->next = classes[c].free;
-    classes[c].free = b;
+    if (h->size_class >= uint32_t(kClasses))
+        panic("kfree: %p has a corrupt header (class %u)", ptr, h->size_class);
+    caches[h->size_class]->free(h);
 }
 
 } // namespace kernel

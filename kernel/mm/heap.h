@@ -1,7 +1,7 @@
 // Kernel heap: kmalloc/kfree, and operator new/delete on top of them.
-// Size classes 16..2048 bytes (powers of two), each a free list under its own
-// lock, refilled a page at a time; bigger blocks are whole pages from the pmm.
-// Simple on purpose: per-CPU slabs come with the kernel-core issue.
+// Blocks up to 2 KiB (header included) come from slab caches kmalloc-32 ..
+// kmalloc-2048 with per-CPU magazines (kernel/mm/kmem.h); bigger blocks are
+// whole pages from the pmm. Statistics: kernel::mm::print_stats().
 #pragma once
 
 #include <stddef.h>

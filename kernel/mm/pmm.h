@@ -1,7 +1,9 @@
-// Physical page allocator: one bitmap over all of RAM under one lock.
-// Deliberately simple; the kernel-core issue replaces it with per-CPU caches
-// over a buddy allocator. Pages below 1 MiB, the kernel image and the boot
-// modules are never handed out.
+// Physical page allocator: a buddy allocator over all of RAM, fronted by
+// per-CPU page caches (kernel/mm/kmem.h), so a single-page alloc or free
+// touches only the calling CPU's cache. Multi-page requests take one block of
+// the next power of two (at most 2^kMaxOrder pages). Pages below 1 MiB, the
+// kernel image, the boot modules and the page-frame array are never handed
+// out. Callable with interrupts off and from interrupt context.
 #pragma once
 
 #include <stddef.h>
@@ -25,7 +27,7 @@ inline void free_page(uint64_t phys) {
     free_pages(phys, 1);
 }
 
-size_t free_page_count();
+size_t free_page_count(); // free in the buddy + sitting in per-CPU caches
 size_t total_page_count();
 
 } // namespace kernel::mm
