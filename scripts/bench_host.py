@@ -9,7 +9,7 @@ Runs every benchmark binary <build>/bench/bench_* (or the --bench ones), with
   --benchmark_out=<build>/bench-results/<name>.json --benchmark_out_format=json
 (+ --benchmark_min_time, --benchmark_filter), keeps that raw Google Benchmark
 JSON (and the console output as <name>.log) under <build>/bench-results/, and
-prints one table per family. --no-run only re-reads the JSON already there.
+prints one table per family (also saved as <build>/bench-results/tables.md). --no-run only re-reads the JSON already there.
 
 Benchmark naming (every bench/*.cc follows it; this script groups by it):
   BM_<Family>/<impl>/<case...>[/real_time][/threads:N]
@@ -255,6 +255,22 @@ def machine_line(ctx):
             f"{ctx.get('library_build_type', '?')}")
 
 
+class Tee:
+    """Writes to stdout and to a file (the tables are kept next to the JSON)."""
+
+    def __init__(self, path):
+        self.out = sys.stdout
+        self.file = open(path, "w")
+
+    def write(self, s):
+        self.out.write(s)
+        self.file.write(s)
+
+    def flush(self):
+        self.out.flush()
+        self.file.flush()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build-dir", default="build", help="CMake build directory (default: build)")
@@ -287,6 +303,7 @@ def main():
                 failed.append(f"{name} exited {rc}")
             jsons.append((name, out_json))
 
+    sys.stdout = Tee(os.path.join(results_dir, "tables.md"))
     print(f"# Scythe host benchmarks ({datetime.datetime.now().isoformat(timespec='seconds')})")
     print("\nItems/s summed over threads; ratio = ours (scythe) / other, '*' = below 1.0 "
           "(ours slower); best baseline excludes ref_* reference points.")
