@@ -167,7 +167,7 @@ static int run_one(const char *prog, char **argv)
 /* Build the argument lists of `prog` and run it (once per value of a swept option). */
 static int run_prog(const char *prog, unsigned cpus)
 {
-	static char bufs[MAX_ARGS][128];
+	static char bufs[MAX_ARGS][256]; /* room for wait_semantics.only=<a long list> */
 	char *argv[MAX_ARGS + 1];
 	int argc = 0, nb = 0;
 	size_t plen = strlen(prog);

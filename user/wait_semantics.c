@@ -9,6 +9,12 @@
  *   TEST <name> skip <why>
  *   WAIT_SEMANTICS tests=N passed=P failed=F skipped=S
  *
+ * Options (init passes wait_semantics.only=a,b as --only a,b):
+ *   --only a,b,c   run only these tests; the others print "TEST <name> skip (not selected)"
+ *   --skip a,b     run all but these (printed the same way)
+ *   --list         print the test names (as in their TEST lines) and exit
+ * A name that is no test's is an error (exit 2). Skipped tests count in tests= and skipped=.
+ *
  * Exit status 0 only if nothing failed. Every test reaps every child it
  * creates, so init sees no orphans from here except in orphan_reparent.
  */
@@ -539,23 +545,93 @@ static void test_orphan(void)
 	end();
 }
 
-int main(void)
+struct test {
+	const char *name; /* the name its TEST line prints */
+	void (*fn)(void);
+};
+
+static const struct test tests[] = {
+	{"exit_codes", test_exit_codes},
+	{"signal_status", test_signal_status},
+	{"wait_pid_specific", test_pid_specific},
+	{"wait_any", test_pid_any},
+	{"wait_pgrp", test_pgrp},
+	{"wnohang", test_wnohang},
+	{"echild", test_echild},
+	{"einval_options", test_einval},
+	{"efault", test_efault},
+	{"stop_continue", test_stop_continue},
+	{"waitid", test_waitid},
+	{"zombie_until_waited", test_zombie},
+	{"sigchld_ignored", test_sigchld_ignored},
+	{"eintr", test_eintr},
+	{"orphan_reparent", test_orphan},
+};
+#define N_TESTS (sizeof tests / sizeof tests[0])
+
+/* Is `name` in the comma-separated `list`? */
+static int in_list(const char *list, const char *name)
 {
-	test_exit_codes();
-	test_signal_status();
-	test_pid_specific();
-	test_pid_any();
-	test_pgrp();
-	test_wnohang();
-	test_echild();
-	test_einval();
-	test_efault();
-	test_stop_continue();
-	test_waitid();
-	test_zombie();
-	test_sigchld_ignored();
-	test_eintr();
-	test_orphan();
+	size_t n = strlen(name);
+	for (const char *p = list; p && *p;) {
+		size_t l = strcspn(p, ",");
+		if (l == n && !strncmp(p, name, n))
+			return 1;
+		p += l;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+/* Every name in `list` must be a test's: a typo must not silently select nothing. */
+static int check_list(const char *list)
+{
+	for (const char *l = list; l && *l;) {
+		size_t len = strcspn(l, ",");
+		int known = 0;
+		for (unsigned t = 0; t < N_TESTS; t++)
+			known |= strlen(tests[t].name) == len && !strncmp(tests[t].name, l, len);
+		if (!known && len) {
+			say("wait_semantics: no test named %.*s", (int)len, l);
+			return -1;
+		}
+		l += len;
+		if (*l == ',')
+			l++;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *only = NULL, *skip = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+			only = argv[++i];
+		} else if (!strcmp(argv[i], "--skip") && i + 1 < argc) {
+			skip = argv[++i];
+		} else if (!strcmp(argv[i], "--list")) {
+			for (unsigned t = 0; t < N_TESTS; t++)
+				say("%s", tests[t].name);
+			return 0;
+		} else {
+			say("wait_semantics: unknown argument %s (--only a,b | --skip a,b | --list)", argv[i]);
+			return 2;
+		}
+	}
+	if (check_list(only) < 0 || check_list(skip) < 0)
+		return 2;
+	for (unsigned t = 0; t < N_TESTS; t++) {
+		if ((only && !in_list(only, tests[t].name)) || (skip && in_list(skip, tests[t].name))) {
+			/* Printed the same on every kernel, so a partial run still compares equal. */
+			begin(tests[t].name);
+			skip_why = "(not selected)";
+			end();
+			continue;
+		}
+		tests[t].fn();
+	}
 	say("WAIT_SEMANTICS tests=%d passed=%d failed=%d skipped=%d", n_tests, n_pass, n_fail, n_skip);
 	return n_fail ? 1 : 0;
 }
