@@ -15,6 +15,8 @@
 //                          heap   kmalloc/kfree and new/delete over all size classes
 //                          overflow  overflow the stack into its guard page (double fault)
 //                          ap_panic  the last CPU panics in an IPI handler; the others stop
+//                          lockup  the last CPU spins with interrupts off; the watchdog
+//                                  must panic naming it (kernel/watchdog.h)
 //   maxcpus=N            bring up at most N CPUs, the boot CPU included
 //   smp_timeout_ms=N     how long the boot CPU waits for the others (default 10000)
 //   nox2apic             use xAPIC (MMIO) even when the CPU offers x2APIC
@@ -24,6 +26,10 @@
 //                        scalable (default) has no global lock on fork -> exit -> reap ->
 //                        wait; seed is the OpenBSD-2017-shaped baseline (one global lock,
 //                        one dead list, one reaper) kept to measure against
+//   watchdog_s=N         lockup watchdog (kernel/watchdog.h): panic with every CPU's
+//                        backtrace when a CPU has not ticked, or no CPU has switched
+//                        threads, for N seconds; 0 turns it off. Default 20 with test=,
+//                        off otherwise
 #pragma once
 
 #include <stdint.h>

@@ -14,6 +14,7 @@
 #include "kernel/power.h"
 #include "kernel/sched/sched.h"
 #include "kernel/selftest.h"
+#include "kernel/watchdog.h"
 #include "kernel/user/run_init.h"
 #include "kernel/xcall.h"
 
@@ -58,6 +59,7 @@ void kernel_main(const BootInfo& boot) {
 
     smp_init();
     xcall_init();
+    watchdog_init(); // every CPU ticks now
     report_cpus();
 
     int status = kPowerOk;

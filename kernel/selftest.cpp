@@ -148,6 +148,7 @@ int test_ap_panic() {
 
 // Self-tests in their own files (kernel/selftest_*.cpp).
 int selftest_xcall();
+int selftest_lockup();
 int selftest_lockfree();
 int selftest_mm();
 int selftest_vm();
@@ -166,6 +167,7 @@ constexpr Test kTests[] = {
     {"heap", test_heap},
     {"overflow", test_overflow},
     {"ap_panic", test_ap_panic},
+    {"lockup", selftest_lockup},
     {"kthreads", sched::test_kthreads},
     {"waitq", sched::test_waitq},
     {"preempt", sched::test_preempt},

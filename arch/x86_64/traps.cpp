@@ -14,6 +14,7 @@
 #include "kernel/selftest.h"
 #include "kernel/user/syscall.h"
 #include "kernel/vm/fault.h"
+#include "kernel/watchdog.h"
 #include "kernel/xcall.h"
 #include "usermode.h"
 #include "x86.h"
@@ -98,7 +99,7 @@ extern "C" void x86_64_trap_dispatch(x86::TrapFrame* frame) {
     using namespace x86;
     const uint64_t v = frame->vector;
     if (v == 2 && kernel::panic_in_progress())
-        kernel::panic_stop_this_cpu(); // another CPU panicked and asked us to stop
+        kernel::panic_nmi_stop(frame->rip, frame->rbp, frame->rflags & (1u << 9)); // a panic elsewhere: report, stop
     const bool from_user = frame->cs & 3;
     // The kernel touching a present user page outside uaccess.S is a SMAP
     // violation: the VM would take it for a stale TLB entry and retry forever.
@@ -121,8 +122,10 @@ extern "C" void x86_64_trap_dispatch(x86::TrapFrame* frame) {
         return; // a spurious IRQ from the (masked) legacy PICs
     if (v == kVectorTimer || v == kVectorReschedIpi) {
         apic_eoi(); // first: we may switch threads below and return here much later
-        if (v == kVectorTimer)
+        if (v == kVectorTimer) {
+            kernel::watchdog_tick();
             kernel::sched::on_timer_tick();
+        }
         else
             kernel::sched::on_reschedule_ipi();
         kernel::sched::preempt_on_interrupt_exit();
