@@ -22,6 +22,7 @@ import argparse
 import difflib
 import os
 import re
+import shlex
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -43,6 +44,12 @@ DEFAULT_LINES = [
 def result_lines(lines, patterns):
     rx = [re.compile(p) for p in patterns]
     return [ln.rstrip() for ln in lines if any(r.search(ln) for r in rx)]
+
+
+def show_tail(name, res, tail):
+    print(f"--- {name}: serial log, last {tail} lines ---", file=sys.stderr)
+    print("\n".join(res.lines[-tail:]) or "(no serial output)", file=sys.stderr)
+    print("--- end of serial log ---", file=sys.stderr)
 
 
 def boot(side, args, words):
@@ -98,7 +105,8 @@ def main():
             print(f"FAIL differential: {name} boot ({res.elapsed:.1f} s):", file=sys.stderr)
             for pr in res.problems:
                 print(f"  - {pr}", file=sys.stderr)
-            linux_ref.report_failure(res, tail=args.tail)
+            print("  command: " + " ".join(shlex.quote(c) for c in res.cmd), file=sys.stderr)
+            show_tail(name, res, args.tail)
             failed = True
         else:
             print(f"differential: {name}: clean boot, {res.elapsed:.1f} s", file=sys.stderr)
@@ -118,9 +126,8 @@ def main():
         print(f"FAIL differential: scythe lifecycle={m} differs from Linux ({label}):", file=sys.stderr)
         sys.stderr.writelines(difflib.unified_diff([ln + "\n" for ln in ref], [ln + "\n" for ln in got],
                                                    fromfile="linux", tofile=f"scythe-{m}"))
-        print(f"--- scythe lifecycle={m}: serial log, last {args.tail} lines ---", file=sys.stderr)
-        print("\n".join(results[m].lines[-args.tail:]) or "(no serial output)", file=sys.stderr)
-        print("--- end of serial log ---", file=sys.stderr)
+        if results[m].ok:  # a failed boot's tail is already shown
+            show_tail(f"scythe lifecycle={m}", results[m], args.tail)
     if failed:
         sys.exit(1)
     print(f"PASS differential: {label}: linux and {', '.join('scythe-' + m for m in modes)} agree on "

@@ -273,9 +273,30 @@ static void test_wait_any(void)
 	end();
 }
 
+/* Linux starts init in process group 0 and session 0 (the kernel's own), and init's children
+ * inherit them unless they call setpgid/setsid. */
+static void test_init_pgrp(void)
+{
+	begin("init_pgrp_zero");
+	if (getppid() != 1) {
+		skip_why = "(not a child of init)";
+		end();
+		return;
+	}
+	errno = 0;
+	EXPECT(getpgrp() == getpgid(1), "our group is not init's (inherited): errno %d", errno);
+	EXPECT(getpgid(1) == 0, "init's process group is %s, expected 0", getpgid(1) == 1 ? "1" : "not 0");
+	EXPECT(getpgrp() == 0, "getpgrp() in init's child is %s, expected 0", getpgrp() == 1 ? "1" : "not 0");
+	end();
+}
+
 static void test_wait_pgrp(void)
 {
 	begin("wait_pgrp");
+	/* Our own group first, so that -getpgrp() names it (in init's group 0 it would mean "ours"). */
+	errno = 0;
+	EXPECT(setpgid(0, 0) == 0, "setpgid(0, 0): errno %d", errno);
+	EXPECT(getpgrp() == getpid() && getpgid(0) == getpid(), "not a group leader after setpgid(0, 0)");
 	int wfd;
 	pid_t other = spawn_blocked(13, &wfd);
 	/* The child sets no group itself: the parent's setpgid happens before any wait below. */
@@ -630,6 +651,7 @@ struct test {
 static const struct test tests[] = {
 	{"fork_return", test_fork_return},
 	{"getppid_child", test_getppid},
+	{"init_pgrp_zero", test_init_pgrp},
 	{"fork_copy_on_write", test_fork_cow},
 	{"exit_status", test_exit_status},
 	{"wait_pid", test_wait_pid},
