@@ -152,6 +152,9 @@ int selftest_lockup();
 int selftest_lockfree();
 int selftest_mm();
 int selftest_vm();
+int selftest_rcu_torture();
+int selftest_stats();
+int selftest_kthread_leaks();
 
 namespace {
 
@@ -176,6 +179,9 @@ constexpr Test kTests[] = {
     {"lockfree", selftest_lockfree},
     {"mm", selftest_mm},
     {"vm", selftest_vm},
+    {"rcu", selftest_rcu_torture},
+    {"stats", selftest_stats},
+    {"kthread_leaks", selftest_kthread_leaks},
 };
 // clang-format on
 

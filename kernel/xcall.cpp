@@ -7,6 +7,7 @@
 #include "kernel/cpu.h"
 #include "kernel/lf_platform.h"
 #include "kernel/panic.h"
+#include "kernel/stats/counters.h"
 #include "lockfree/mpsc_queue.h"
 
 namespace kernel {
@@ -184,6 +185,7 @@ XcallStats xcall_stats(uint32_t cpu) {
 }
 
 void on_call_ipi() {
+    stats::count(stats::Event::CallIpiReceived);
     xcall_poll();
 }
 

@@ -9,6 +9,7 @@ namespace kernel::sched {
 namespace {
 
 smp::PerCpu<uint32_t> counts;
+smp::PerCpu<bool> tick_hooks_deferred; // by defer_tick_hooks, this CPU only, interrupts off
 
 } // namespace
 
@@ -23,10 +24,19 @@ void preempt_enable() {
     uint32_t& count = counts.local();
     if (count == 0)
         panic("preempt_enable without preempt_disable");
-    const bool switch_now = --count == 0 && irq && resched_pending();
+    const bool preemptible = --count == 0 && irq;
+    if (preemptible && tick_hooks_deferred.local()) {
+        tick_hooks_deferred.local() = false;
+        run_tick_hooks();
+    }
+    const bool switch_now = preemptible && resched_pending();
     arch::irq_restore(irq);
     if (switch_now)
         schedule();
+}
+
+void defer_tick_hooks() {
+    tick_hooks_deferred.local() = true;
 }
 
 uint32_t preempt_count() {

@@ -12,6 +12,12 @@ void preempt_disable();
 void preempt_enable(); // at zero, switches if a reschedule is pending
 uint32_t preempt_count();
 
+// A tick found preemption off: its hooks (sched.h, add_tick_hook) run when
+// this CPU's count next drops to zero with interrupts on, i.e. at the end
+// of the non-preemptible section, the first point it could be switched.
+// Interrupts off.
+void defer_tick_hooks();
+
 class PreemptGuard {
 public:
     PreemptGuard() { preempt_disable(); }

@@ -64,9 +64,16 @@ void schedule();
 // switch, after the run-queue lock is dropped and dead threads are freed,
 // with interrupts off. Idle hooks run in each idle loop pass before the CPU
 // halts, with interrupts off.
+// Tick hooks run in the timer interrupt, interrupts off, when the
+// interrupted thread had preemption enabled: it could have been switched
+// away right there, so it is outside any non-preemptible section. If it was
+// inside one, they run when that section ends (preempt_enable). RCU reports
+// a quiescent state from here for threads that never switch.
 inline constexpr int kMaxHooks = 4;
 void add_switch_hook(void (*hook)());
 void add_idle_hook(void (*hook)());
+void add_tick_hook(void (*hook)());
+void run_tick_hooks(); // the timer and preempt_enable (a deferred tick); interrupts off
 
 // Hooks for the arch's interrupt handlers (arch/timer.h).
 void on_timer_tick();

@@ -47,7 +47,7 @@ struct Hooks {
             fn[i]();
     }
 };
-Hooks switch_hooks, idle_hooks;
+Hooks switch_hooks, idle_hooks, tick_hooks;
 scythe::lf::PerCpuDeadQueue<&Thread::dead_hook, LfPlatform> dead_threads;
 
 RunQueue& local_rq() { // interrupts off, or the caller is pinned
@@ -233,6 +233,14 @@ void add_idle_hook(void (*hook)()) {
     idle_hooks.add(hook, "idle");
 }
 
+void add_tick_hook(void (*hook)()) {
+    tick_hooks.add(hook, "tick");
+}
+
+void run_tick_hooks() {
+    tick_hooks.run();
+}
+
 uint32_t place_new_thread() {
     const arch::IrqState irq = arch::irq_save();
     const uint32_t me = arch::this_cpu_id();
@@ -369,6 +377,10 @@ bool wake_up(Thread* t) {
 void on_timer_tick() {
     RunQueue& rq = local_rq();
     rq.ticks.fetch_add(1, std::memory_order_relaxed);
+    if (preempt_count() == 0)
+        tick_hooks.run();
+    else if (tick_hooks.count)
+        defer_tick_hooks();
     if (rq.queued.load(std::memory_order_relaxed))
         rq.need_resched.store(true, std::memory_order_relaxed); // time slice over
 }

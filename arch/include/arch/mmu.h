@@ -26,6 +26,8 @@ void mmu_init(uint64_t phys_top);
 bool map_page(uintptr_t va, uint64_t pa, unsigned flags);
 void unmap_page(uintptr_t va);
 bool is_mapped(uintptr_t va); // a read of va would not fault
+// Pages the kernel half's tables took from mm since mmu_init (never given back).
+uint64_t kernel_table_pages();
 
 // Uncached mapping of a device's registers; stays mapped forever.
 void* map_mmio(uint64_t phys, size_t size);
