@@ -572,10 +572,24 @@ class Rcu {
   void wait_for(Pred&& pred) noexcept {
     // seq_cst: the waiter half of the store-buffering pair with wake_waiters().
     waiters_.fetch_add(1, std::memory_order_seq_cst);
+    // A platform may ask for a bounded spin before blocking (P::kSpinBeforeBlock): a grace
+    // period with no long readers ends in microseconds, a sleep costs a context switch.
+    unsigned spins = 0;
+    constexpr unsigned kSpins = [] {
+      if constexpr (requires { P::kSpinBeforeBlock; })
+        return static_cast<unsigned>(P::kSpinBeforeBlock);
+      else
+        return 0u;
+    }();
     for (;;) {
       // acquire: pairs with the release fetch_add in wake_waiters().
       const std::uint32_t s = wake_seq_.load(std::memory_order_acquire);
       if (pred()) break;
+      if (spins < kSpins) {
+        ++spins;
+        P::cpu_relax();
+        continue;
+      }
       P::wait(wake_seq_, s);
     }
     // relaxed: a stale non-zero only costs a spurious wake-up.
