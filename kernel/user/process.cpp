@@ -107,7 +107,9 @@ long spawn_process(const char* path, const char* const* argv, const char* const*
     }
     proc::count_process_allocated();
     p->pid = proc::alloc_pid();
-    p->pgid.store(p->pid, std::memory_order_relaxed);
+    // As on Linux, a process the kernel starts (init) is in process group 0, inherited from the
+    // kernel itself, until it calls setpgid/setsid: wait4(0) and wait4(-getpgrp()) then agree.
+    p->pgid.store(0, std::memory_order_relaxed);
     for (int fd = 0; fd < 3; fd++)
         p->fds[fd] = console_file();
     if (p->pid == 1) {
