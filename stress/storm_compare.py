@@ -105,6 +105,10 @@ def main():
             else:
                 res = boot_scythe(args.kernel_elf, args.initrd, cpus, k, words, timeout,
                                   args.accel)
+            if k != "linux":
+                for line in res.lines:
+                    if line.startswith("smp: "):
+                        print(f"storm: {k}: {line}", file=sys.stderr, flush=True)
             if not res.ok:
                 linux_ref.report_failure(res, tail=25)
                 failed = True
