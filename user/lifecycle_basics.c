@@ -25,115 +25,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "common.h"
+#include "check.h"
 
 #define SELF "/bin/lifecycle_basics"
-
-static int n_tests, n_pass, n_fail, n_skip;
-static const char *cur_name;
-static int cur_fail;
-static char cur_msg[256];
-static const char *skip_why;
-
-static void begin(const char *name)
-{
-	cur_name = name;
-	cur_fail = 0;
-	skip_why = NULL;
-	n_tests++;
-}
-
-static void end(void)
-{
-	if (skip_why) {
-		n_skip++;
-		say("TEST %s skip %s", cur_name, skip_why);
-	} else if (cur_fail) {
-		n_fail++;
-		say("TEST %s FAIL %s", cur_name, cur_msg);
-	} else {
-		n_pass++;
-		say("TEST %s ok", cur_name);
-	}
-}
-
-/* Record the first failed expectation of the current test. */
-#define EXPECT(cond, ...)                                                        \
-	do {                                                                     \
-		if (!(cond) && !cur_fail) {                                      \
-			cur_fail = 1;                                            \
-			snprintf(cur_msg, sizeof cur_msg, __VA_ARGS__);         \
-		}                                                                \
-	} while (0)
-
-/* Raw wait4: errno and status are the kernel's, with no libc wrapper in between. */
-static long sys_wait4(pid_t pid, void *status, int options, void *ru)
-{
-	long r;
-	do
-		r = syscall(SYS_wait4, pid, status, options, ru);
-	while (r < 0 && errno == EINTR);
-	return r;
-}
-
-/* wait4(pid, options) must return `want` (> 0: that pid with status `want_status`; 0: nothing,
- * status untouched), or fail with `want_errno` when want < 0. */
-static void expect_wait(const char *what, pid_t pid, int options, pid_t want, int want_errno, int want_status)
-{
-	int st = 0x5a5a5a5a;
-	errno = 0;
-	long r = sys_wait4(pid, &st, options, NULL);
-	if (want < 0) {
-		EXPECT(r == -1 && errno == want_errno, "%s: returned %s errno %d, expected -1 errno %d", what,
-		       r > 0 ? "a pid" : r == 0 ? "0" : "-1", errno, want_errno);
-		return;
-	}
-	EXPECT(r == want, "%s: returned %s (errno %d)", what,
-	       r == 0 ? "0" : r < 0 ? "-1" : "another pid", errno);
-	if (r == want && want > 0)
-		EXPECT(st == want_status, "%s: status 0x%x, expected 0x%x", what, st, want_status);
-	if (r == 0 && want == 0)
-		EXPECT(st == 0x5a5a5a5a, "%s: returned 0 but wrote status 0x%x", what, st);
-}
-
-static pid_t spawn_exit(int code)
-{
-	pid_t p = fork();
-	if (p == 0)
-		_exit(code);
-	if (p < 0)
-		EXPECT(0, "fork: errno %d", errno);
-	return p;
-}
-
-/* A child that exits with `code` once the write end of its pipe (*wfd) is closed. */
-static pid_t spawn_blocked(int code, int *wfd)
-{
-	int fds[2];
-	if (pipe(fds) < 0) {
-		EXPECT(0, "pipe: errno %d", errno);
-		return -1;
-	}
-	pid_t p = fork();
-	if (p == 0) {
-		char c;
-		close(fds[1]);
-		for (;;) {
-			ssize_t r = read(fds[0], &c, 1);
-			if (r == 0 || (r < 0 && errno != EINTR))
-				break;
-		}
-		_exit(code);
-	}
-	close(fds[0]);
-	if (p < 0) {
-		EXPECT(0, "fork: errno %d", errno);
-		close(fds[1]);
-		return -1;
-	}
-	*wfd = fds[1];
-	return p;
-}
 
 static void test_fork_return(void)
 {
@@ -643,12 +537,7 @@ static void test_execve(void)
 	end();
 }
 
-struct test {
-	const char *name;
-	void (*fn)(void);
-};
-
-static const struct test tests[] = {
+static const struct check_test tests[] = {
 	{"fork_return", test_fork_return},
 	{"getppid_child", test_getppid},
 	{"init_pgrp_zero", test_init_pgrp},
@@ -668,63 +557,11 @@ static const struct test tests[] = {
 	{"execve_child", test_execve},
 };
 
-/* Is `name` in the comma-separated `list`? */
-static int in_list(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-	for (const char *p = list; p && *p;) {
-		size_t l = strcspn(p, ",");
-		if (l == n && !strncmp(p, name, n))
-			return 1;
-		p += l;
-		if (*p == ',')
-			p++;
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	const char *only = NULL, *skip = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--exec-child") && i + 2 < argc) {
-			/* The execve test's image: same pid as the forked child, same parent. */
-			return getppid() == atoi(argv[i + 1]) ? atoi(argv[i + 2]) : 1;
-		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
-			only = argv[++i];
-		} else if (!strcmp(argv[i], "--skip") && i + 1 < argc) {
-			skip = argv[++i];
-		} else if (!strcmp(argv[i], "--list")) {
-			for (unsigned t = 0; t < sizeof tests / sizeof tests[0]; t++)
-				say("%s", tests[t].name);
-			return 0;
-		} else {
-			say("lifecycle_basics: unknown argument %s", argv[i]);
-			return 2;
-		}
-	}
-	for (const char *l = only ? only : skip; l && *l;) {
-		size_t len = strcspn(l, ",");
-		int known = 0;
-		for (unsigned t = 0; t < sizeof tests / sizeof tests[0]; t++)
-			known |= strlen(tests[t].name) == len && !strncmp(tests[t].name, l, len);
-		if (!known) {
-			say("lifecycle_basics: no test named %.*s", (int)len, l);
-			return 2;
-		}
-		l += len;
-		if (*l == ',')
-			l++;
-	}
-	for (unsigned t = 0; t < sizeof tests / sizeof tests[0]; t++) {
-		if ((only && !in_list(only, tests[t].name)) || (skip && in_list(skip, tests[t].name))) {
-			begin(tests[t].name);
-			skip_why = "(not selected)";
-			end();
-			continue;
-		}
-		tests[t].fn();
-	}
-	say("LIFECYCLE_BASICS tests=%d passed=%d failed=%d skipped=%d", n_tests, n_pass, n_fail, n_skip);
-	return n_fail ? 1 : 0;
+	/* The execve test's image: same pid as the forked child, same parent. */
+	if (argc == 4 && !strcmp(argv[1], "--exec-child"))
+		return getppid() == atoi(argv[2]) ? atoi(argv[3]) : 1;
+	return check_main("lifecycle_basics", "LIFECYCLE_BASICS", tests, sizeof tests / sizeof tests[0], argc,
+			  argv);
 }

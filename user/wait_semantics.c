@@ -26,54 +26,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "common.h"
-
-static int n_tests, n_pass, n_fail, n_skip;
-static const char *cur_name;
-static int cur_fail;
-static char cur_msg[256];
-static const char *skip_why;
-
-static void begin(const char *name)
-{
-	cur_name = name;
-	cur_fail = 0;
-	skip_why = NULL;
-	n_tests++;
-}
-
-static void end(void)
-{
-	if (skip_why) {
-		n_skip++;
-		say("TEST %s skip %s", cur_name, skip_why);
-	} else if (cur_fail) {
-		n_fail++;
-		say("TEST %s FAIL %s", cur_name, cur_msg);
-	} else {
-		n_pass++;
-		say("TEST %s ok", cur_name);
-	}
-}
-
-/* Record the first failed expectation of the current test. */
-#define EXPECT(cond, ...)                                                        \
-	do {                                                                     \
-		if (!(cond) && !cur_fail) {                                      \
-			cur_fail = 1;                                            \
-			snprintf(cur_msg, sizeof cur_msg, __VA_ARGS__);         \
-		}                                                                \
-	} while (0)
-
-/* Raw wait4: no libc wrapper between the test and the kernel. */
-static long sys_wait4(pid_t pid, void *status, int options, void *ru)
-{
-	long r;
-	do
-		r = syscall(SYS_wait4, pid, status, options, ru);
-	while (r < 0 && errno == EINTR);
-	return r;
-}
+#include "check.h"
 
 static long sys_waitid(int idtype, pid_t id, siginfo_t *si, int options)
 {
@@ -82,62 +35,6 @@ static long sys_waitid(int idtype, pid_t id, siginfo_t *si, int options)
 		r = syscall(SYS_waitid, idtype, id, si, options, NULL);
 	while (r < 0 && errno == EINTR);
 	return r;
-}
-
-/* wait4(pid, options) must return `want` (or fail with `want_errno` when want < 0)
- * and, when it returns a pid, leave status `want_status`. */
-static void expect_wait(const char *what, pid_t pid, int options, pid_t want, int want_errno, int want_status)
-{
-	int st = 0x5a5a5a5a;
-	errno = 0;
-	long r = sys_wait4(pid, &st, options, NULL);
-	if (want < 0) {
-		EXPECT(r == -1 && errno == want_errno, "%s: returned %s%ld errno %d, expected errno %d", what,
-		       r > 0 ? "a pid " : "", r > 0 ? 1L : r, errno, want_errno);
-		return;
-	}
-	EXPECT(r == want, "%s: returned %s (errno %d)", what, r == 0 ? "0" : r < 0 ? "-1" : "another pid", errno);
-	if (r == want && want > 0)
-		EXPECT(st == want_status, "%s: status 0x%x, expected 0x%x", what, st, want_status);
-}
-
-static pid_t spawn_exit(int code)
-{
-	pid_t p = fork();
-	if (p == 0)
-		_exit(code);
-	if (p < 0)
-		EXPECT(0, "fork: errno %d", errno);
-	return p;
-}
-
-/* A child that exits with `code` once its pipe is closed (*wfd: the write end). */
-static pid_t spawn_blocked(int code, int *wfd)
-{
-	int fds[2];
-	if (pipe(fds) < 0) {
-		EXPECT(0, "pipe: errno %d", errno);
-		return -1;
-	}
-	pid_t p = fork();
-	if (p == 0) {
-		char c;
-		close(fds[1]);
-		for (;;) {
-			ssize_t r = read(fds[0], &c, 1);
-			if (r == 0 || (r < 0 && errno != EINTR))
-				break;
-		}
-		_exit(code);
-	}
-	close(fds[0]);
-	if (p < 0) {
-		EXPECT(0, "fork: errno %d", errno);
-		close(fds[1]);
-		return -1;
-	}
-	*wfd = fds[1];
-	return p;
 }
 
 /* Wait (without reaping) until `pid` is a zombie. */
@@ -545,12 +442,7 @@ static void test_orphan(void)
 	end();
 }
 
-struct test {
-	const char *name; /* the name its TEST line prints */
-	void (*fn)(void);
-};
-
-static const struct test tests[] = {
+static const struct check_test tests[] = {
 	{"exit_codes", test_exit_codes},
 	{"signal_status", test_signal_status},
 	{"wait_pid_specific", test_pid_specific},
@@ -569,69 +461,7 @@ static const struct test tests[] = {
 };
 #define N_TESTS (sizeof tests / sizeof tests[0])
 
-/* Is `name` in the comma-separated `list`? */
-static int in_list(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-	for (const char *p = list; p && *p;) {
-		size_t l = strcspn(p, ",");
-		if (l == n && !strncmp(p, name, n))
-			return 1;
-		p += l;
-		if (*p == ',')
-			p++;
-	}
-	return 0;
-}
-
-/* Every name in `list` must be a test's: a typo must not silently select nothing. */
-static int check_list(const char *list)
-{
-	for (const char *l = list; l && *l;) {
-		size_t len = strcspn(l, ",");
-		int known = 0;
-		for (unsigned t = 0; t < N_TESTS; t++)
-			known |= strlen(tests[t].name) == len && !strncmp(tests[t].name, l, len);
-		if (!known && len) {
-			say("wait_semantics: no test named %.*s", (int)len, l);
-			return -1;
-		}
-		l += len;
-		if (*l == ',')
-			l++;
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	const char *only = NULL, *skip = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--only") && i + 1 < argc) {
-			only = argv[++i];
-		} else if (!strcmp(argv[i], "--skip") && i + 1 < argc) {
-			skip = argv[++i];
-		} else if (!strcmp(argv[i], "--list")) {
-			for (unsigned t = 0; t < N_TESTS; t++)
-				say("%s", tests[t].name);
-			return 0;
-		} else {
-			say("wait_semantics: unknown argument %s (--only a,b | --skip a,b | --list)", argv[i]);
-			return 2;
-		}
-	}
-	if (check_list(only) < 0 || check_list(skip) < 0)
-		return 2;
-	for (unsigned t = 0; t < N_TESTS; t++) {
-		if ((only && !in_list(only, tests[t].name)) || (skip && in_list(skip, tests[t].name))) {
-			/* Printed the same on every kernel, so a partial run still compares equal. */
-			begin(tests[t].name);
-			skip_why = "(not selected)";
-			end();
-			continue;
-		}
-		tests[t].fn();
-	}
-	say("WAIT_SEMANTICS tests=%d passed=%d failed=%d skipped=%d", n_tests, n_pass, n_fail, n_skip);
-	return n_fail ? 1 : 0;
+	return check_main("wait_semantics", "WAIT_SEMANTICS", tests, N_TESTS, argc, argv);
 }
