@@ -19,37 +19,39 @@ namespace scythe::bench {
 // Thread counts of every benchmark: 1, 2, 4, 8, 16 (more threads than the two
 // host cores on purpose: the kernel runs more vCPUs than host cores too).
 inline benchmark::internal::Benchmark* threads_1_to_16(benchmark::internal::Benchmark* b) {
-  return b->ThreadRange(1, 16)->UseRealTime();
+    return b->ThreadRange(1, 16)->UseRealTime();
 }
 
 // xorshift64*: cheap per-thread key stream, no shared state.
 struct Rng {
-  uint64_t s;
-  explicit Rng(uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull) {
-    if (s == 0) s = 1;
-  }
-  uint64_t next() {
-    s ^= s >> 12;
-    s ^= s << 25;
-    s ^= s >> 27;
-    return s * 0x2545F4914F6CDD1Dull;
-  }
-  // Uniform in [0, n) (Lemire's multiply-shift; bias irrelevant here).
-  uint32_t below(uint32_t n) { return static_cast<uint32_t>(((next() >> 32) * n) >> 32); }
+    uint64_t s;
+    explicit Rng(uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull) {
+        if (s == 0)
+            s = 1;
+    }
+    uint64_t next() {
+        s ^= s >> 12;
+        s ^= s << 25;
+        s ^= s >> 27;
+        return s * 0x2545F4914F6CDD1Dull;
+    }
+    // Uniform in [0, n) (Lemire's multiply-shift; bias irrelevant here).
+    uint32_t below(uint32_t n) { return static_cast<uint32_t>(((next() >> 32) * n) >> 32); }
 };
 
 // murmur3 fmix64: the hash every table under test is given (where it takes one).
 inline uint64_t mix64(uint64_t k) {
-  k ^= k >> 33;
-  k *= 0xff51afd7ed558ccdull;
-  k ^= k >> 33;
-  k *= 0xc4ceb9fe1a85ec53ull;
-  k ^= k >> 33;
-  return k;
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdull;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ull;
+    k ^= k >> 33;
+    return k;
 }
 
-inline std::string name(const std::string& family, const std::string& impl, const std::string& rest) {
-  return "BM_" + family + "/" + impl + (rest.empty() ? "" : "/" + rest);
+inline std::string name(const std::string& family, const std::string& impl,
+                        const std::string& rest) {
+    return "BM_" + family + "/" + impl + (rest.empty() ? "" : "/" + rest);
 }
 
 // Aggregate throughput over the wall-clock span of the whole run.
@@ -64,24 +66,24 @@ inline std::string name(const std::string& family, const std::string& impl, cons
 // total items / span. Reported as "span_items_per_second"; GB's
 // items_per_second is kept next to it.
 class SpanClock {
- public:
-  void started() {
-    if (!started_) {
-      started_ = true;
-      t0_ = std::chrono::steady_clock::now();
+public:
+    void started() {
+        if (!started_) {
+            started_ = true;
+            t0_ = std::chrono::steady_clock::now();
+        }
     }
-  }
-  void finish(benchmark::State& st, benchmark::IterationCount items) {
-    const auto t1 = std::chrono::steady_clock::now();
-    const double secs = std::chrono::duration<double>(t1 - t0_).count();
-    st.SetItemsProcessed(items);
-    st.counters["span_items_per_second"] =
-        benchmark::Counter(started_ && secs > 0 ? static_cast<double>(items) / secs : 0.0);
-  }
+    void finish(benchmark::State& st, benchmark::IterationCount items) {
+        const auto t1 = std::chrono::steady_clock::now();
+        const double secs = std::chrono::duration<double>(t1 - t0_).count();
+        st.SetItemsProcessed(items);
+        st.counters["span_items_per_second"] =
+            benchmark::Counter(started_ && secs > 0 ? static_cast<double>(items) / secs : 0.0);
+    }
 
- private:
-  bool started_ = false;
-  std::chrono::steady_clock::time_point t0_{};
+private:
+    bool started_ = false;
+    std::chrono::steady_clock::time_point t0_{};
 };
 
 // QSBR-safe loop. Google Benchmark ends each thread's loop at a barrier; a QSBR
@@ -95,27 +97,28 @@ class SpanClock {
 // R provides online()/offline()/quiescent(); body(n) runs n operations.
 template <class R, class Body>
 void qsbr_batches(benchmark::State& st, R& r, benchmark::IterationCount batch, Body&& body) {
-  SpanClock span;
-  bool online = false;
-  while (st.KeepRunningBatch(batch)) {
-    if (!online) {
-      span.started();
-      r.online();
-      online = true;
+    SpanClock span;
+    bool online = false;
+    while (st.KeepRunningBatch(batch)) {
+        if (!online) {
+            span.started();
+            r.online();
+            online = true;
+        }
+        body(batch);
+        // After KeepRunningBatch returned true, iterations() counts this batch
+        // and reaches max_iterations exactly when no batch follows (GB 1.7.1:
+        // iterations() = max_iterations - remaining + batch_leftover).
+        if (st.iterations() >= st.max_iterations) {
+            r.offline();
+            online = false;
+        } else {
+            r.quiescent();
+        }
     }
-    body(batch);
-    // After KeepRunningBatch returned true, iterations() counts this batch
-    // and reaches max_iterations exactly when no batch follows (GB 1.7.1:
-    // iterations() = max_iterations - remaining + batch_leftover).
-    if (st.iterations() >= st.max_iterations) {
-      r.offline();
-      online = false;
-    } else {
-      r.quiescent();
-    }
-  }
-  if (online) r.offline();  // not reached unless the run was cut short
-  span.finish(st, st.iterations());
+    if (online)
+        r.offline(); // not reached unless the run was cut short
+    span.finish(st, st.iterations());
 }
 
-}  // namespace scythe::bench
+} // namespace scythe::bench

@@ -13,16 +13,16 @@ namespace scythe::bench {
 
 // A registered urcu-qsbr reader thread, offline between batches.
 struct UrcuQsbrThread {
-  UrcuQsbrThread() {
-    urcu_qsbr_register_thread();  // registers online
-    urcu_qsbr_thread_offline();
-  }
-  ~UrcuQsbrThread() { urcu_qsbr_unregister_thread(); }
-  UrcuQsbrThread(const UrcuQsbrThread&) = delete;
-  UrcuQsbrThread& operator=(const UrcuQsbrThread&) = delete;
-  void online() { urcu_qsbr_thread_online(); }
-  void offline() { urcu_qsbr_thread_offline(); }
-  void quiescent() { urcu_qsbr_quiescent_state(); }
+    UrcuQsbrThread() {
+        urcu_qsbr_register_thread(); // registers online
+        urcu_qsbr_thread_offline();
+    }
+    ~UrcuQsbrThread() { urcu_qsbr_unregister_thread(); }
+    UrcuQsbrThread(const UrcuQsbrThread&) = delete;
+    UrcuQsbrThread& operator=(const UrcuQsbrThread&) = delete;
+    void online() { urcu_qsbr_thread_online(); }
+    void offline() { urcu_qsbr_thread_offline(); }
+    void quiescent() { urcu_qsbr_quiescent_state(); }
 };
 
-}  // namespace scythe::bench
+} // namespace scythe::bench

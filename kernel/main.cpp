@@ -14,8 +14,8 @@
 #include "kernel/power.h"
 #include "kernel/sched/sched.h"
 #include "kernel/selftest.h"
-#include "kernel/watchdog.h"
 #include "kernel/user/run_init.h"
+#include "kernel/watchdog.h"
 #include "kernel/xcall.h"
 
 namespace kernel {

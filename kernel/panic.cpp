@@ -113,8 +113,7 @@ void panic_nmi_stop(uintptr_t pc, uintptr_t fp, bool irqs_were_on) {
     if (!cpu.stopped.load(std::memory_order_acquire) && panic_cpu.load() != me) {
         // Bounded: if the reporter is gone (powering off) just stop.
         const uint64_t deadline = arch::monotonic_ns() + 60'000'000'000ull;
-        while (report_turn.load(std::memory_order_acquire) != me &&
-               arch::monotonic_ns() < deadline)
+        while (report_turn.load(std::memory_order_acquire) != me && arch::monotonic_ns() < deadline)
             arch::cpu_relax();
         ConsoleGuard whole_report;
         kprintf("NMI on cpu %d: stopped at RIP=%016lx, interrupts %s\n", me, pc,

@@ -2,8 +2,8 @@
 //    PANIC on cpu N: <cause>
 //     #0 0xffffffff80101234 function+0x12
 //     ...
-// stops every other CPU (NMI; each prints its RIP and backtrace first), then powers off with kPanicStatus (QEMU's
-// isa-debug-exit turns it into exit code 7).
+// stops every other CPU (NMI; each prints its RIP and backtrace first), then powers off with
+// kPanicStatus (QEMU's isa-debug-exit turns it into exit code 7).
 #pragma once
 
 #include <stdarg.h>

@@ -42,9 +42,11 @@ int selftest_lockup() {
     }
     sched::spawn(yielder, nullptr, {.name = "yielder", .cpu = 0, .pinned = true});
     sched::spawn(selftest_lockup_spin, nullptr, {.name = "lockup", .cpu = target, .pinned = true});
-    kprintf("selftest lockup: cpu %u spins with interrupts off; the watchdog (%lu s) must catch it\n",
-            target, watchdog_seconds());
-    const uint64_t deadline = arch::monotonic_ns() + (3 * watchdog_seconds() + 10) * 1'000'000'000ull;
+    kprintf(
+        "selftest lockup: cpu %u spins with interrupts off; the watchdog (%lu s) must catch it\n",
+        target, watchdog_seconds());
+    const uint64_t deadline =
+        arch::monotonic_ns() + (3 * watchdog_seconds() + 10) * 1'000'000'000ull;
     while (arch::monotonic_ns() < deadline)
         sched::yield();
     kprintf("selftest lockup: no watchdog panic (cpu %u spinning: %d): FAILED\n", target,

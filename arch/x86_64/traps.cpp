@@ -99,7 +99,8 @@ extern "C" void x86_64_trap_dispatch(x86::TrapFrame* frame) {
     using namespace x86;
     const uint64_t v = frame->vector;
     if (v == 2 && kernel::panic_in_progress())
-        kernel::panic_nmi_stop(frame->rip, frame->rbp, frame->rflags & (1u << 9)); // a panic elsewhere: report, stop
+        kernel::panic_nmi_stop(frame->rip, frame->rbp,
+                               frame->rflags & (1u << 9)); // a panic elsewhere: report, stop
     const bool from_user = frame->cs & 3;
     // The kernel touching a present user page outside uaccess.S is a SMAP
     // violation: the VM would take it for a stale TLB entry and retry forever.
@@ -125,8 +126,7 @@ extern "C" void x86_64_trap_dispatch(x86::TrapFrame* frame) {
         if (v == kVectorTimer) {
             kernel::watchdog_tick();
             kernel::sched::on_timer_tick();
-        }
-        else
+        } else
             kernel::sched::on_reschedule_ipi();
         kernel::sched::preempt_on_interrupt_exit();
         return;

@@ -17,7 +17,7 @@ struct TrapFrame {
 // Fixed vectors the kernel uses (above the 32 exceptions and the legacy
 // PIC range 0x20-0x2f, which is masked).
 inline constexpr uint8_t kVectorPicBase = 0x20;
-inline constexpr uint8_t kVectorTimer = 0xe0;       // local APIC timer: the scheduler tick
+inline constexpr uint8_t kVectorTimer = 0xe0;      // local APIC timer: the scheduler tick
 inline constexpr uint8_t kVectorReschedIpi = 0xf2; // look at your run queue
 inline constexpr uint8_t kVectorTestIpi = 0xf0;
 inline constexpr uint8_t kVectorCallIpi = 0xf1;

@@ -4,7 +4,6 @@
 // found from the stack alone.
 #include "arch/user_frame.h"
 
-
 #include "traps.h"
 
 static_assert(sizeof(x86::TrapFrame) == arch::kUserFrameSize, "arch/user_frame.h");

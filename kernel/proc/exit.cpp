@@ -54,7 +54,8 @@ void exit1(Process* p, int wait_status) {
     // The dead list's push (release) publishes exit_status and the rest to
     // the reaper. From here on this thread does not touch p.
     push_dead(p);
-    sched::exit_thread(); // parks on this CPU's dead-thread queue; the stack is freed after the switch
+    sched::exit_thread(); // parks on this CPU's dead-thread queue; the stack is freed after the
+                          // switch
 }
 
 // The reaper: free what may block, then make p a zombie for its parent (or

@@ -60,7 +60,8 @@ void scalable_reaper(void* arg) {
 
 void seed_reaper(void*) {
     for (;;) {
-        seed_wake.wait_until([] { return __atomic_load_n(&seed_dead, __ATOMIC_ACQUIRE) != nullptr; });
+        seed_wake.wait_until(
+            [] { return __atomic_load_n(&seed_dead, __ATOMIC_ACQUIRE) != nullptr; });
         Process* all;
         {
             SeedGuard g;
@@ -90,7 +91,8 @@ const char* mode_name() {
 void early_init() {
     if (cmdline::equals("lifecycle", "seed"))
         the_mode = Mode::Seed;
-    else if (const char* v = cmdline::value("lifecycle"); v && !cmdline::equals("lifecycle", "scalable"))
+    else if (const char* v = cmdline::value("lifecycle");
+             v && !cmdline::equals("lifecycle", "scalable"))
         kprintf("lifecycle: unknown lifecycle=%s, using scalable\n", v);
     register_rcu_hooks();
 }
@@ -114,8 +116,9 @@ void start_reapers() {
         }
     }
     kinfo("lifecycle: %s design (%s)\n", mode_name(),
-          the_mode == Mode::Seed ? "one global lock, one dead list, one reaper"
-                                 : "per-process tree locks, RCU pid hash, per-CPU dead lists and reapers");
+          the_mode == Mode::Seed
+              ? "one global lock, one dead list, one reaper"
+              : "per-process tree locks, RCU pid hash, per-CPU dead lists and reapers");
 }
 
 smp::SpinLock& tree_lock(Process& p) {

@@ -12,7 +12,7 @@ void set_init_process(Process* p);
 void link_child(Process* parent, Process* child);
 void unlink_child(Process* parent, Process* child);
 
-long fork();                            // the child's pid, or -EAGAIN / -ENOMEM
+long fork(); // the child's pid, or -EAGAIN / -ENOMEM
 [[noreturn]] void exit1(Process* p, int wait_status);
 // wait4: pid > 0, -1, 0, < -1; options as Linux; status and rusage user pointers.
 long wait4(long pid, uintptr_t status, uint64_t options, uintptr_t rusage);

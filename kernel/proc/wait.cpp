@@ -120,8 +120,8 @@ long wait4(long pid, uintptr_t status, uint64_t options, uintptr_t ru) {
 
 long waitid(uint64_t idtype, long id, uintptr_t info, uint64_t options) {
     constexpr uint64_t kPAll = 0, kPPid = 1, kPPgid = 2;
-    if (options & ~(kWNoHang | kWUntraced | kWExited | kWContinued | kWNoWait | kWNoThread | kWAll |
-                    kWClone))
+    if (options &
+        ~(kWNoHang | kWUntraced | kWExited | kWContinued | kWNoWait | kWNoThread | kWAll | kWClone))
         return -kEINVAL;
     if (!(options & (kWExited | kWUntraced | kWContinued)))
         return -kEINVAL;
@@ -210,9 +210,9 @@ long kill(long pid, long sig) {
         const uint64_t h = me->actions[sig - 1].handler;
         constexpr int kSigChldN = 17, kSigCont = 18, kSigStop = 19, kSigTstp = 20, kSigTtin = 21,
                       kSigTtou = 22, kSigUrg = 23, kSigWinch = 28;
-        if (sig == 9 || (h == 0 && sig != kSigChldN && sig != kSigCont && sig != kSigStop &&
-                         sig != kSigTstp && sig != kSigTtin && sig != kSigTtou && sig != kSigUrg &&
-                         sig != kSigWinch))
+        if (sig == 9 ||
+            (h == 0 && sig != kSigChldN && sig != kSigCont && sig != kSigStop && sig != kSigTstp &&
+             sig != kSigTtin && sig != kSigTtou && sig != kSigUrg && sig != kSigWinch))
             exit1(me, static_cast<int>(sig));
         return -kENOSYS;
     }

@@ -32,7 +32,7 @@ struct FreeStack {
 // hand-off of a ticket lock waits for the next waiter's vCPU to be scheduled,
 // and the storm of test=kthreads collapsed into a convoy lasting a minute.)
 struct alignas(smp::kCacheLine) Cache {
-    FreeStack* head = nullptr;                // this CPU only, interrupts off
+    FreeStack* head = nullptr;                 // this CPU only, interrupts off
     std::atomic<FreeStack*> returned{nullptr}; // pushed by other CPUs
 };
 

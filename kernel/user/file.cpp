@@ -6,14 +6,14 @@
 
 #include <new>
 
+#include "arch/console.h"
+#include "kernel/console.h"
 #include "kernel/mm/heap.h"
 #include "kernel/sched/mutex.h"
 #include "kernel/sched/waitq.h"
 #include "kernel/user/errno.h"
 #include "kernel/user/process.h"
 #include "kernel/user/uaccess.h"
-#include "arch/console.h"
-#include "kernel/console.h"
 
 namespace kernel::user {
 

@@ -19,9 +19,9 @@ struct File {
     Pipe* pipe = nullptr;
 };
 
-File* console_file();     // a new reference to the console
-File* file_get(File* f);  // one more reference
-void file_put(File* f);   // drops one; the last closes (a pipe end wakes the other side)
+File* console_file();    // a new reference to the console
+File* file_get(File* f); // one more reference
+void file_put(File* f);  // drops one; the last closes (a pipe end wakes the other side)
 
 long file_read(File* f, uintptr_t buf, size_t len);  // bytes, 0 at end of file, or -errno
 long file_write(File* f, uintptr_t buf, size_t len); // bytes or -errno (EPIPE: no readers)
@@ -30,9 +30,10 @@ long file_write(File* f, uintptr_t buf, size_t len); // bytes or -errno (EPIPE: 
 long pipe_create(File** read_end, File** write_end);
 
 // The fd table of the running process (only its own thread touches it).
-File* fd_lookup(int fd);               // nullptr if not open
-int fd_install(Process* p, File* f);   // lowest free fd (takes the reference), or -EMFILE
-void fds_copy(Process* child, const Process* parent); // fork: every open fd, one more reference each
+File* fd_lookup(int fd);             // nullptr if not open
+int fd_install(Process* p, File* f); // lowest free fd (takes the reference), or -EMFILE
+void fds_copy(Process* child,
+              const Process* parent); // fork: every open fd, one more reference each
 void fds_close_all(Process* p);
 
 // Live pipes and files, for the leak report at power-off.

@@ -10,9 +10,9 @@
 #include "kernel/mm/heap.h"
 #include "kernel/panic.h"
 #include "kernel/power.h"
+#include "kernel/proc/proc.h"
 #include "kernel/sched/sched.h"
 #include "kernel/user/elf_loader.h"
-#include "kernel/proc/proc.h"
 #include "kernel/user/errno.h"
 #include "kernel/user/file.h"
 #include "kernel/user/initramfs.h"
@@ -22,7 +22,6 @@
 
 namespace kernel::user {
 namespace {
-
 
 // Makes this CPU ready to run p's thread in user mode. Interrupts off.
 void load_user_state(sched::Thread* t, Process* p) {

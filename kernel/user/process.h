@@ -53,8 +53,8 @@ struct ProcessRcu { // standard layout: the RCU callback gets back to its proces
 
 struct Process : scythe::lf::RcuHashNode<> {
     int pid = 0;
-    std::atomic<int> pgid{0};                // process group: pid of its leader
-    std::atomic<Process*> parent{nullptr};   // changes only under the tree locks (reparenting)
+    std::atomic<int> pgid{0};              // process group: pid of its leader
+    std::atomic<Process*> parent{nullptr}; // changes only under the tree locks (reparenting)
     char name[32] = {};
     vm::AddressSpace* space = nullptr;
     sched::Thread* thread = nullptr;
@@ -68,9 +68,9 @@ struct Process : scythe::lf::RcuHashNode<> {
     Process* sib_next = nullptr; // in the parent's children list
     Process* sib_prev = nullptr;
     std::atomic<ProcState> state{ProcState::Live};
-    int exit_status = 0;        // Linux wait status, written before the process is dead-listed
-    RusageLite self;            // this process's own usage
-    RusageLite children_total;  // folded in by wait from reaped children (own lock)
+    int exit_status = 0;       // Linux wait status, written before the process is dead-listed
+    RusageLite self;           // this process's own usage
+    RusageLite children_total; // folded in by wait from reaped children (own lock)
 
     // Waiting for children: a waiter samples wait_gen, scans, and sleeps until
     // it changes; whoever changes a child's state bumps it and wakes (DragonFly).
