@@ -227,7 +227,8 @@ TEST(RcuHash, ResizeDuringLookups) {
             HostCpu c;
             Rcu::OnlineScope on2(*rcu);
             std::uint64_t i = static_cast<std::uint64_t>(r) * 97;
-            while (!stop.load(std::memory_order_relaxed)) {
+            // do-while: every reader checks at least one batch even if it starts after `stop`.
+            do {
                 {
                     Rcu::ReadGuard g(*rcu);
                     for (int k = 0; k < 64; ++k, ++i) {
@@ -244,7 +245,7 @@ TEST(RcuHash, ResizeDuringLookups) {
                 }
                 lookups.fetch_add(64, std::memory_order_relaxed);
                 rcu->quiescent_state();
-            }
+            } while (!stop.load(std::memory_order_relaxed));
         });
     }
     std::thread churner([&] {
