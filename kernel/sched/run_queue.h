@@ -29,8 +29,15 @@ struct RunQueue {
     std::atomic<bool> need_resched{false}; // switch at the next chance
     uint32_t place_cursor = 0;             // place_new_thread(), this CPU only
 
+    // switches, ticks and freed are written only by this CPU with interrupts off (bump_local);
+    // stats read them from anywhere.
     std::atomic<uint64_t> switches{0}, ticks{0}, pulled{0}, spawned{0}, freed{0};
     std::atomic<uint64_t> ipis_sent{0}, ipis_received{0}; // reschedule IPIs
+
+    // Single-writer counter: a relaxed load and store, no locked RMW on the switch/tick paths.
+    static void bump_local(std::atomic<uint64_t>& c, uint64_t n = 1) {
+        c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
 
     void push(Thread* t) { // under lock
         t->run_next = nullptr;

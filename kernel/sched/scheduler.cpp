@@ -64,7 +64,7 @@ void reap_dead() {
         kfree(t);
     });
     if (n)
-        local_rq().freed.fetch_add(n, std::memory_order_relaxed);
+        RunQueue::bump_local(local_rq().freed, n);
 }
 
 // The switch tail: runs in the thread just switched to, on its new CPU.
@@ -316,7 +316,7 @@ void schedule() {
         return;
     }
     rq.current = next;
-    rq.switches.fetch_add(1, std::memory_order_relaxed);
+    RunQueue::bump_local(rq.switches);
     // The kernel never touches FPU registers: they still hold prev's state.
     if (prev->fpu)
         arch::fpu_save(prev->fpu);
@@ -376,7 +376,7 @@ bool wake_up(Thread* t) {
 
 void on_timer_tick() {
     RunQueue& rq = local_rq();
-    rq.ticks.fetch_add(1, std::memory_order_relaxed);
+    RunQueue::bump_local(rq.ticks);
     if (preempt_count() == 0)
         tick_hooks.run();
     else if (tick_hooks.count)
