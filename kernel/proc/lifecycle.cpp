@@ -7,12 +7,14 @@
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
+#include "kernel/lf_platform.h"
 #include "kernel/mm/heap.h"
 #include "kernel/panic.h"
 #include "kernel/proc/seed.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/waitq.h"
 #include "lockfree/dead_list.h"
+#include "lockfree/percpu_counter.h"
 #include "smp/percpu.h"
 
 namespace kernel::proc {
@@ -26,7 +28,15 @@ Mode the_mode = Mode::Scalable;
 // One shared counter for the process limit: an RMW per fork and per release,
 // the only shared line on the scalable path (Linux's nr_threads is the same).
 std::atomic<uint32_t> slots_used{0};
-std::atomic<uint64_t> processes_live{0}, reaped_total{0}, forks_total{0};
+// Leak-check statistics, bumped on every fork, reap and free: per-CPU so that counting adds no
+// shared cache line to the path it counts; summed only when read.
+using Counter = scythe::lf::PerCpuCounter<LfPlatform>;
+Counter processes_live, reaped_total, forks_total;
+
+void count(Counter& c, int64_t delta) {
+    LfPlatform::IrqGuard irq; // fork, reapers and RCU callbacks all count: any context
+    c.add(irq, delta);
+}
 
 using DeadProcs = scythe::lf::DeadList<&Process::dead_hook>;
 
@@ -45,7 +55,7 @@ sched::WaitQueue seed_wake;
 void reap_chain(DeadProcs::Chain chain) {
     chain.reverse(); // oldest first
     while (Process* p = chain.pop_front()) {
-        reaped_total.fetch_add(1, std::memory_order_relaxed);
+        count(reaped_total, 1);
         reap(p);
     }
 }
@@ -76,7 +86,7 @@ void free_process(scythe::lf::RcuHead* head) {
     Process* p = reinterpret_cast<user::ProcessRcu*>(head)->owner;
     p->~Process();
     kfree(p);
-    processes_live.fetch_sub(1, std::memory_order_relaxed);
+    count(processes_live, -1);
 }
 
 } // namespace
@@ -178,16 +188,17 @@ void release_process(Process* p) {
 }
 
 Counts counts() {
-    return {processes_live.load(), pid_count(), reaped_total.load(), forks_total.load()};
+    return {static_cast<uint64_t>(processes_live.sum_clamped()), pid_count(),
+            static_cast<uint64_t>(reaped_total.sum()), static_cast<uint64_t>(forks_total.sum())};
 }
 void count_fork() {
-    forks_total.fetch_add(1, std::memory_order_relaxed);
+    count(forks_total, 1);
 }
 void count_process_freed_directly() {
-    processes_live.fetch_sub(1, std::memory_order_relaxed);
+    count(processes_live, -1);
 }
 void count_process_allocated() {
-    processes_live.fetch_add(1, std::memory_order_relaxed);
+    count(processes_live, 1);
 }
 
 } // namespace kernel::proc
