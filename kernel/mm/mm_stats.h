@@ -143,6 +143,12 @@ public:
         for_each([&](const CacheStats& s) { sum += s.live; });
         return sum;
     }
+    // Pages the slab caches hold from the page layers (objects and magazines).
+    std::uint64_t held_pages() noexcept {
+        std::uint64_t sum = 0;
+        for_each([&](const CacheStats& s) { sum += s.pages; });
+        return sum;
+    }
 
 private:
     Lock lock_{};
