@@ -89,6 +89,11 @@ void* kmalloc(size_t size) {
     return h + 1;
 }
 
+const char* kmalloc_cache_name(size_t size) {
+    const int c = class_for(size + sizeof(Header));
+    return c < 0 ? nullptr : kNames[c];
+}
+
 void* kzalloc(size_t size) {
     void* p = kmalloc(size);
     if (p)

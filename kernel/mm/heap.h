@@ -12,4 +12,8 @@ void* kmalloc(size_t size); // 16-byte aligned, nullptr when out of memory
 void* kzalloc(size_t size); // zeroed
 void kfree(void* ptr);      // nullptr is fine
 
+// The slab cache kmalloc(size) takes its block from ("kmalloc-64"), or nullptr when the
+// block is whole pages. For leak ledgers that must know where an object lives.
+const char* kmalloc_cache_name(size_t size);
+
 } // namespace kernel

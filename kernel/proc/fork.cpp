@@ -35,6 +35,7 @@ void copy_state(Process* child, const Process* parent) {
 
 long fork() {
     Process* parent = current_process();
+    leak_baseline_on_init_fork(); // the first fork of init: the leak check's baseline
     if (!reserve_slot(0)) // uid 0: everyone is root for now
         return -kEAGAIN;
     void* mem = kzalloc(sizeof(Process));

@@ -70,6 +70,18 @@ void pid_insert(Process* p);
 // interrupts off) for as long as it uses the result.
 Process* pid_lookup(int pid);
 
+// The pid hash's size (2^order buckets), and resizing it: the leak check
+// brings it back to its baseline size (it keeps the size of its peak).
+unsigned pid_table_order();
+void pid_table_resize(unsigned order);
+
+// The memory ledger (report.cpp): the baseline the first time init (pid 1)
+// forks, taken in fork before anything is allocated (only init exists then;
+// one relaxed load afterwards), and the check at power-off after
+// report_counts' RCU barrier: "lifecycle: leak check: ...".
+void leak_baseline_on_init_fork();
+void leak_check_report();
+
 // The dying thread hands its process to a reaper. Interrupts off.
 void push_dead(Process* p);
 

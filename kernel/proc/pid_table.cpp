@@ -85,6 +85,17 @@ Process* pid_lookup(int pid) {
     return hash().lookup(pid);
 }
 
+unsigned pid_table_order() {
+    return hash().order();
+}
+
+void pid_table_resize(unsigned order) {
+    // Only from the leak check, where init is the only process: no update races the resize
+    // (so the seed design's lock, which a shrink's grace period could not sleep under, is not
+    // needed either).
+    hash().resize(order);
+}
+
 uint64_t pid_count() {
     return hash().size();
 }

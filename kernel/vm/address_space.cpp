@@ -307,6 +307,10 @@ bool AddressSpace::split_region_at(uintptr_t va) {
     return true;
 }
 
+size_t AddressSpace::region_object_size() {
+    return sizeof(Region);
+}
+
 size_t AddressSpace::region_count() const {
     size_t n = 0;
     for (const Region* r = regions_; r; r = r->next)

@@ -76,6 +76,8 @@ public:
     size_t mapped_pages() const { return mapped_pages_; }
     size_t table_pages() const { return table_pages_; }
     size_t region_count() const;
+    // kmalloc size of one region (each is its own allocation): leak ledgers account for them.
+    static size_t region_object_size();
 
 private:
     struct Region {
