@@ -8,7 +8,8 @@
  * return by iretq see one layout. The return goes by SYSRET: RCX and R11 are
  * reloaded from the frame's RIP and RFLAGS (Linux's ABI: they are clobbered).
  * x86_64_syscall_dispatch never lets RIP be non-canonical here: SYSRET would
- * fault in ring 0 on the user's stack (Intel).
+ * fault in ring 0 on the user's stack (Intel). When signal delivery or
+ * rt_sigreturn rewrote the frame, the return goes by IRETQ instead.
  *
  * Offsets in the per-CPU block: checked by static_asserts in usermode.cpp. */
 #include "layout.h" /* same folder */
@@ -49,6 +50,11 @@ x86_64_syscall_entry:
     movq %rsp, %rdi
     call x86_64_syscall_dispatch
     cli
+    /* Non-zero: the frame was rewritten (a signal handler's entry, or
+     * rt_sigreturn's saved context), and SYSRET would clobber RCX and R11
+     * with RIP and RFLAGS: return by IRETQ with every register instead. */
+    testq %rax, %rax
+    jnz 1f
     popq %r15
     popq %r14
     popq %r13
@@ -70,6 +76,8 @@ x86_64_syscall_entry:
     movq 24(%rsp), %rsp  /* the user's stack: NMIs and #MC use IST stacks */
     swapgs
     sysretq
+1:  movq %rsp, %rdi
+    jmp x86_64_resume_user_frame
 
 /* void arch::enter_user(uintptr_t entry, uintptr_t sp): iretq into ring 3
  * with every general register zero, a clean x87/SSE state, IF set. */

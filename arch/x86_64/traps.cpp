@@ -12,6 +12,7 @@
 #include "kernel/panic.h"
 #include "kernel/sched/sched.h"
 #include "kernel/selftest.h"
+#include "kernel/user/signal.h"
 #include "kernel/user/syscall.h"
 #include "kernel/vm/fault.h"
 #include "kernel/watchdog.h"
@@ -95,7 +96,9 @@ void dump_registers(const TrapFrame& f) {
 } // namespace
 } // namespace x86
 
-extern "C" void x86_64_trap_dispatch(x86::TrapFrame* frame) {
+namespace {
+
+void handle_trap(x86::TrapFrame* frame) {
     using namespace x86;
     const uint64_t v = frame->vector;
     if (v == 2 && kernel::panic_in_progress())
@@ -143,4 +146,14 @@ extern "C" void x86_64_trap_dispatch(x86::TrapFrame* frame) {
     }
     kernel::kprintf("cpu %u: unexpected interrupt, vector %#lx\n", arch::this_cpu_id(), v);
     apic_eoi();
+}
+
+} // namespace
+
+extern "C" void x86_64_trap_dispatch(x86::TrapFrame* frame) {
+    handle_trap(frame);
+    // Back to user mode: pending signals first (this return is IRETQ anyway).
+    // Not from an NMI or machine check: they may have hit anywhere.
+    if ((frame->cs & 3) && frame->vector != 2 && frame->vector != 18)
+        kernel::user::exit_to_user(frame, -1);
 }

@@ -7,6 +7,7 @@
 #include "arch/pte.h"
 #include "arch/user.h"
 #include "descriptors.h"
+#include "kernel/user/signal.h"
 #include "kernel/user/syscall.h"
 #include "layout.h"
 #include "traps.h"
@@ -138,11 +139,15 @@ uintptr_t user_return_limit() {
 
 } // namespace arch
 
-extern "C" void x86_64_syscall_dispatch(x86::TrapFrame* f) {
+// Returns non-zero when the frame must go back by IRETQ (syscall_entry.S).
+extern "C" uint64_t x86_64_syscall_dispatch(x86::TrapFrame* f) {
+    const uint64_t nr = f->rax;
     const uint64_t args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
-    f->rax = static_cast<uint64_t>(kernel::user::syscall(f->rax, args));
-    // SYSRET to a non-canonical RIP faults in ring 0 on the user's stack.
-    // Nothing sets RIP yet (no sigreturn, no ptrace), but never let it through.
+    f->rax = static_cast<uint64_t>(kernel::user::syscall(nr, args));
+    const bool rewritten = kernel::user::exit_to_user(f, static_cast<long>(nr));
+    // SYSRET to a non-canonical RIP faults in ring 0 on the user's stack, and
+    // rt_sigreturn takes RIP from user memory: never let it through.
     if (f->rip >= arch::user_return_limit())
         kernel::user::user_fault("bad return address", f->rip, 0);
+    return rewritten;
 }

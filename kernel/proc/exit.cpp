@@ -5,14 +5,15 @@
 #include "kernel/proc/proc.h"
 #include "kernel/sched/sched.h"
 #include "kernel/user/file.h"
+#include "kernel/user/signal.h"
 #include "kernel/vm/tlb.h"
 
 namespace kernel::proc {
 namespace {
 
-constexpr uint64_t kSigIgn = 1;
-constexpr uint64_t kSaNoCldWait = 2;
-constexpr int kSigChld = 17;
+using user::kSaNoCldWait;
+using user::kSigChld;
+using user::kSigIgn;
 
 // Moves every child of p to init. Both tree locks are held (address order),
 // so a child's reaper, which locks the parent it read and re-checks it,
@@ -44,7 +45,8 @@ bool parent_wants_no_zombies(const Process* parent) {
 
 // exit1: everything the dying thread can do itself, then park. Never returns.
 void exit1(Process* p, int wait_status) {
-    user::fds_close_all(p); // may wake pipe readers and writers: before the end
+    user::signals_exiting(p); // senders stop touching this thread
+    user::fds_close_all(p);   // may wake pipe readers and writers: before the end
     p->exit_status = wait_status;
     reparent_children(p);
     arch::irq_disable();
@@ -63,33 +65,29 @@ void exit1(Process* p, int wait_status) {
 void reap(Process* p) {
     p->space->destroy();
     p->space = nullptr;
-    for (;;) {
-        // Interrupts off from reading the parent pointer to locking it: no
-        // quiescent state here, so a parent freed under RCU stays valid.
-        const arch::IrqState irq = arch::irq_save();
-        Process* parent = p->parent.load(std::memory_order_acquire);
-        smp::SpinLock& l = tree_lock(*parent);
-        l.lock();
-        if (p->parent.load(std::memory_order_relaxed) != parent) { // reparented meanwhile
-            l.unlock();
-            arch::irq_restore(irq);
-            continue;
-        }
-        const bool no_zombie = parent_wants_no_zombies(parent);
+    bool no_zombie;
+    {
+        ParentGuard g(*p);
+        Process& parent = g.parent();
+        no_zombie = parent_wants_no_zombies(&parent);
         if (no_zombie)
-            unlink_child(parent, p);
+            unlink_child(&parent, p);
         else
             p->state.store(user::ProcState::Zombie, std::memory_order_relaxed);
-        parent->sigchld_pending.store(true, std::memory_order_relaxed);
         // release: a waiter that sees the new generation also sees the state.
-        parent->wait_gen.fetch_add(1, std::memory_order_release);
-        l.unlock();
-        parent->child_wait.wake_all(); // still pinned by irqs off: parent cannot be freed
-        arch::irq_restore(irq);
-        if (no_zombie)
-            release_process(p);
-        return;
+        parent.wait_gen.fetch_add(1, std::memory_order_release);
+        g.unlock_tree();
+        // SIGCHLD, then the wakeup (as Linux: a waiter that returns finds the
+        // signal pending).
+        const int status = p->exit_status;
+        const bool killed = status & 0x7f;
+        user::send_signal(&parent, kSigChld,
+                          {killed ? user::kCldKilled : user::kCldExited, p->pid,
+                           killed ? status & 0x7f : status >> 8 & 0xff});
+        parent.child_wait.wake_all();
     }
+    if (no_zombie)
+        release_process(p);
 }
 
 } // namespace kernel::proc

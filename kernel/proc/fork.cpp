@@ -27,7 +27,11 @@ void copy_state(Process* child, const Process* parent) {
     child->brk = parent->brk;
     child->mmap_floor = parent->mmap_floor;
     child->fs_base = parent->fs_base;
-    child->sigmask = parent->sigmask;
+    // Signals: the mask and the actions; nothing pending (POSIX).
+    child->sigmask.store(parent->sigmask.load(std::memory_order_relaxed),
+                         std::memory_order_relaxed);
+    child->sig_ignored.store(parent->sig_ignored.load(std::memory_order_relaxed),
+                             std::memory_order_relaxed);
     memcpy(child->actions, parent->actions, sizeof child->actions);
 }
 
@@ -36,7 +40,7 @@ void copy_state(Process* child, const Process* parent) {
 long fork() {
     Process* parent = current_process();
     leak_baseline_on_init_fork(); // the first fork of init: the leak check's baseline
-    if (!reserve_slot(0)) // uid 0: everyone is root for now
+    if (!reserve_slot(0))         // uid 0: everyone is root for now
         return -kEAGAIN;
     void* mem = kzalloc(sizeof(Process));
     if (!mem) {

@@ -55,6 +55,28 @@ private:
     arch::IrqState irq_;
 };
 
+// A child's report to its parent (reap, stop, continue): locks the tree
+// lock of the child's current parent, re-checked after locking since
+// reparenting may move the child meanwhile. Interrupts stay off from
+// reading the parent pointer until the guard ends, so the parent, freed
+// only after an RCU grace period, stays valid after unlock_tree() too
+// (signal and wake it there, without its tree lock).
+class ParentGuard {
+public:
+    explicit ParentGuard(Process& child);
+    ~ParentGuard();
+    ParentGuard(const ParentGuard&) = delete;
+    ParentGuard& operator=(const ParentGuard&) = delete;
+
+    Process& parent() const { return *parent_; }
+    void unlock_tree(); // interrupts stay off
+
+private:
+    Process* parent_;
+    smp::SpinLock* lock_;
+    arch::IrqState irq_;
+};
+
 // Process slots: false (EAGAIN) at the limit; the last kRootReserve slots
 // are for uid 0 (which is everyone for now).
 inline constexpr uint32_t kMaxProcesses = 2048;
@@ -62,9 +84,27 @@ inline constexpr uint32_t kRootReserve = 8;
 bool reserve_slot(uint32_t uid);
 void release_slot();
 
-// pids: never reused (a 31-bit counter handed out in batches per CPU), so a
-// zombie, a process group or a session never sees its number taken.
+// pid numbers (pid_alloc.h): 1 .. pid_max-1 from per-CPU batches, wrapping
+// around at pid_max (boot option pid_max=N, Linux's range and default) to
+// 300 as Linux does; a number comes back only after its process is freed (a
+// grace period after wait) and no process in the table, zombies included,
+// has it as its process group. Sessions do not exist yet.
+inline constexpr uint64_t kDefaultPidMax = 32768; // Linux's default (PID_MAX_DEFAULT)
+inline constexpr uint64_t kMinPidMax = 301;       // Linux's PID_MAX_MIN: RESERVED_PIDS + 1
+inline constexpr uint64_t kMaxPidMax = 4194304;   // Linux's PID_MAX_LIMIT on 64-bit
+// A number for a new process, or 0 when every number is held (fork: EAGAIN).
 int alloc_pid();
+// The process numbered pid is gone (freed after its grace period, or never
+// published): the number may come back, once no group holds it.
+void pid_free(int pid);
+// A process joined group pgid and is already in the pid table (fork, after
+// pid_insert): keeps the number if the allocator is checking it right now.
+void pid_join_group(int pgid);
+struct PidNumberStats {
+    int pid_max;
+    uint64_t wraps, free, groups, dropped;
+};
+PidNumberStats pid_number_stats();
 void pid_insert(Process* p);
 // Looks up a process by pid; the caller holds an RCU read section (or has
 // interrupts off) for as long as it uses the result.

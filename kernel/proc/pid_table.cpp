@@ -85,6 +85,10 @@ Process* pid_lookup(int pid) {
     return hash().lookup(pid);
 }
 
+void for_each_process(void (*fn)(Process*, void*), void* arg) {
+    hash().for_each([&](Process& p) { fn(&p, arg); });
+}
+
 unsigned pid_table_order() {
     return hash().order();
 }

@@ -20,6 +20,18 @@ long waitid(uint64_t idtype, long id, uintptr_t info, uint64_t options);
 long setpgid(long pid, long pgid);
 long getpgid(long pid);
 long kill(long pid, long sig);
+long tgkill(long tgid, long tid, long sig);
+
+// Every process in the pid table (zombies included), in no order. The
+// caller holds an RCU read section; fn must not block.
+void for_each_process(void (*fn)(Process*, void*), void* arg);
+
+// Job control (jobctl.cpp): a child tells its parent it stopped (by `sig`)
+// or continued: the report waits for the parent's wait (WUNTRACED,
+// WCONTINUED), the parent's waiters wake, and the parent gets SIGCHLD
+// unless its SIGCHLD action has SA_NOCLDSTOP.
+enum class JobEvent { Stopped, Continued };
+void report_job_event(Process* child, JobEvent event, int sig);
 
 // "lifecycle: ..." counters for the leak check at power-off (waits for
 // pending RCU frees first).

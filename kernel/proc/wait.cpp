@@ -7,6 +7,7 @@
 
 #include "kernel/proc/proc.h"
 #include "kernel/user/errno.h"
+#include "kernel/user/signal.h"
 #include "kernel/user/uaccess.h"
 
 namespace kernel::proc {
@@ -17,8 +18,6 @@ using namespace user;
 constexpr uint64_t kWNoHang = 1, kWUntraced = 2, kWExited = 4, kWContinued = 8;
 constexpr uint64_t kWNoWait = 0x01000000;
 constexpr uint64_t kWNoThread = 0x20000000, kWAll = 0x40000000, kWClone = 0x80000000;
-constexpr int kSigChld = 17;
-constexpr int kCldExited = 1, kCldKilled = 2;
 
 struct Match {
     enum Kind { Any, Pid, Pgid } kind;
@@ -37,36 +36,69 @@ struct Match {
 
 struct Found {
     int pid, status;
+    int code; // waitid's si_code: CLD_EXITED, CLD_KILLED, CLD_STOPPED, CLD_CONTINUED
     RusageLite usage;
 };
 
-// 1: found (reaped unless nowait), 0: WNOHANG and nothing yet, or -errno.
-long dowait(Process* me, Match match, bool nohang, bool nowait, Found* out) {
+struct Want {
+    bool exited, stopped, continued, nohang, nowait;
+};
+
+// A stop or continue report of child c that `want` asks for, taken under
+// tree_lock(*me) (cleared unless nowait). False if none.
+bool take_job_report(Process* c, const Want& want, Found* out) {
+    if (want.stopped && c->stop_report) {
+        *out = {c->pid, c->stop_report, kCldStopped, {}};
+        if (!want.nowait)
+            c->stop_report = 0;
+        return true;
+    }
+    if (want.continued && c->cont_report) {
+        *out = {c->pid, 0xffff, kCldContinued, {}};
+        if (!want.nowait)
+            c->cont_report = false;
+        return true;
+    }
+    return false;
+}
+
+// 1: found (a zombie is reaped unless nowait), 0: WNOHANG and nothing yet,
+// or -errno (-ERESTARTSYS when a signal interrupts the sleep).
+long dowait(Process* me, Match match, const Want& want, Found* out) {
     for (;;) {
         // acquire: pairs with the reaper's release increment.
         const uint32_t gen = me->wait_gen.load(std::memory_order_acquire);
         Process* zombie = nullptr;
-        bool any = false;
+        bool any = false, reported = false;
         {
             smp::IrqSpinGuard g(tree_lock(*me));
             for (Process* c = me->children; c; c = c->sib_next) {
                 if (!match(c))
                     continue;
                 any = true;
-                if (c->state.load(std::memory_order_relaxed) == ProcState::Zombie) {
+                if (want.exited && c->state.load(std::memory_order_relaxed) == ProcState::Zombie) {
                     zombie = c;
-                    if (!nowait)
+                    if (!want.nowait)
                         unlink_child(me, c);
+                    break;
+                }
+                if (take_job_report(c, want, out)) {
+                    reported = true;
                     break;
                 }
             }
         }
+        if (reported)
+            return 1;
         if (zombie) {
+            const int status = zombie->exit_status;
+            const bool killed = status & 0x7f;
             out->pid = zombie->pid;
-            out->status = zombie->exit_status;
+            out->status = status;
+            out->code = killed ? kCldKilled : kCldExited;
             out->usage = zombie->self;
             out->usage.add(zombie->children_total);
-            if (!nowait) {
+            if (!want.nowait) {
                 me->children_total.add(out->usage); // only me touches my own totals
                 release_process(zombie);
             }
@@ -74,10 +106,12 @@ long dowait(Process* me, Match match, bool nohang, bool nowait, Found* out) {
         }
         if (!any)
             return -kECHILD;
-        if (nohang)
+        if (want.nohang)
             return 0;
-        me->child_wait.wait_until(
-            [&] { return me->wait_gen.load(std::memory_order_acquire) != gen; });
+        if (!wait_interruptible(me->child_wait, [&] {
+                return me->wait_gen.load(std::memory_order_acquire) != gen;
+            }))
+            return -kERestartSys;
     }
 }
 
@@ -108,7 +142,9 @@ long wait4(long pid, uintptr_t status, uint64_t options, uintptr_t ru) {
     else if (pid < -1)
         m = {Match::Pgid, static_cast<int>(-pid)};
     Found f;
-    const long r = dowait(me, m, options & kWNoHang, false, &f);
+    const Want want{true, (options & kWUntraced) != 0, (options & kWContinued) != 0,
+                    (options & kWNoHang) != 0, false};
+    const long r = dowait(me, m, want, &f);
     if (r <= 0)
         return r;
     if (status && put_user(status, f.status) < 0)
@@ -143,10 +179,11 @@ long waitid(uint64_t idtype, long id, uintptr_t info, uint64_t options) {
     default:
         return -kEINVAL;
     }
-    if (!(options & kWExited)) // only exits are reported so far: nothing else ever comes
-        return (options & kWNoHang) ? 0 : -kECHILD;
     Found f;
-    const long r = dowait(me, m, options & kWNoHang, options & kWNoWait, &f);
+    const Want want{(options & kWExited) != 0, (options & kWUntraced) != 0,
+                    (options & kWContinued) != 0, (options & kWNoHang) != 0,
+                    (options & kWNoWait) != 0};
+    const long r = dowait(me, m, want, &f);
     if (r < 0)
         return r;
     if (!info)
@@ -158,11 +195,22 @@ long waitid(uint64_t idtype, long id, uintptr_t info, uint64_t options) {
         int64_t utime, stime;
     } si{};
     if (r == 1) {
-        const bool killed = (f.status & 0x7f) != 0;
         si.signo = kSigChld;
-        si.code = killed ? kCldKilled : kCldExited;
+        si.code = f.code;
         si.pid = f.pid;
-        si.status = killed ? f.status & 0x7f : (f.status >> 8) & 0xff;
+        switch (f.code) {
+        case kCldExited:
+            si.status = (f.status >> 8) & 0xff;
+            break;
+        case kCldKilled:
+            si.status = f.status & 0x7f;
+            break;
+        case kCldStopped:
+            si.status = (f.status >> 8) & 0xff;
+            break;
+        default:
+            si.status = kSigCont;
+        }
         si.utime = static_cast<int64_t>(f.usage.utime_ns / 10000000); // clock ticks (100 Hz)
         si.stime = static_cast<int64_t>(f.usage.stime_ns / 10000000);
     }
@@ -196,33 +244,6 @@ long getpgid(long pid) {
     KernelRcu::ReadGuard rd(rcu()); // the process cannot be freed while we look
     Process* p = pid_lookup(static_cast<int>(pid));
     return p ? p->pgid.load(std::memory_order_relaxed) : -kESRCH;
-}
-
-// Signals are not delivered yet: kill checks existence (sig 0) and lets a
-// process end itself with a signal whose default action terminates it.
-long kill(long pid, long sig) {
-    if (sig < 0 || sig > kSignals)
-        return -kEINVAL;
-    Process* me = current_process();
-    if (pid == me->pid || pid == 0) {
-        if (sig == 0)
-            return 0;
-        const uint64_t h = me->actions[sig - 1].handler;
-        constexpr int kSigChldN = 17, kSigCont = 18, kSigStop = 19, kSigTstp = 20, kSigTtin = 21,
-                      kSigTtou = 22, kSigUrg = 23, kSigWinch = 28;
-        if (sig == 9 ||
-            (h == 0 && sig != kSigChldN && sig != kSigCont && sig != kSigStop && sig != kSigTstp &&
-             sig != kSigTtin && sig != kSigTtou && sig != kSigUrg && sig != kSigWinch))
-            exit1(me, static_cast<int>(sig));
-        return -kENOSYS;
-    }
-    if (pid <= 0)
-        return -kENOSYS;
-    KernelRcu::ReadGuard rd(rcu());
-    Process* p = pid_lookup(static_cast<int>(pid));
-    if (!p)
-        return -kESRCH;
-    return sig == 0 ? 0 : -kENOSYS;
 }
 
 } // namespace kernel::proc

@@ -54,6 +54,10 @@ bool can_block();
 // Returns false if it was not sleeping. For wait queues.
 bool wake_up(Thread* t);
 
+// If t is running on another CPU, interrupts that CPU (a reschedule IPI) so
+// t passes through the kernel soon: its return-to-user work then runs.
+void kick(Thread* t);
+
 // Switches to the next runnable thread of this CPU (or idle). The caller's
 // state decides whether it is queued again. Preemption must be enabled.
 void schedule();

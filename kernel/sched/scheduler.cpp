@@ -374,6 +374,20 @@ bool wake_up(Thread* t) {
     }
 }
 
+void kick(Thread* t) {
+    const arch::IrqState irq = arch::irq_save();
+    const uint32_t cpu = t->cpu.load(std::memory_order_relaxed);
+    if (cpu != arch::this_cpu_id()) {
+        RunQueue& rq = run_queues.on(cpu);
+        rq.lock.lock();
+        const bool running = rq.current == t;
+        rq.lock.unlock();
+        if (running)
+            send_reschedule(cpu);
+    }
+    arch::irq_restore(irq);
+}
+
 void on_timer_tick() {
     RunQueue& rq = local_rq();
     RunQueue::bump_local(rq.ticks);

@@ -13,6 +13,7 @@
 #include "kernel/sched/waitq.h"
 #include "kernel/user/errno.h"
 #include "kernel/user/process.h"
+#include "kernel/user/signal.h"
 #include "kernel/user/uaccess.h"
 
 namespace kernel::user {
@@ -85,10 +86,11 @@ long pipe_read(Pipe* p, uintptr_t buf, size_t len) {
         p->mutex.unlock();
         if (eof)
             return 0;
-        p->readable.wait_until([p] {
-            return p->count.load(std::memory_order_acquire) ||
-                   !p->writers.load(std::memory_order_acquire);
-        });
+        if (!wait_interruptible(p->readable, [p] {
+                return p->count.load(std::memory_order_acquire) ||
+                       !p->writers.load(std::memory_order_acquire);
+            }))
+            return -kERestartSys;
     }
 }
 
@@ -98,7 +100,11 @@ long pipe_write(Pipe* p, uintptr_t buf, size_t len) {
         p->mutex.lock();
         if (!p->readers.load(std::memory_order_acquire)) {
             p->mutex.unlock();
-            return done ? static_cast<long>(done) : -kEPIPE; // no SIGPIPE yet
+            if (done)
+                return static_cast<long>(done);
+            Process* me = current_process();
+            send_signal(me, kSigPipe, {kSiUser, me->pid, 0});
+            return -kEPIPE;
         }
         const size_t used = p->count.load(std::memory_order_relaxed);
         const size_t space = Pipe::kSize - used;
@@ -123,10 +129,11 @@ long pipe_write(Pipe* p, uintptr_t buf, size_t len) {
             continue;
         }
         p->mutex.unlock();
-        p->writable.wait_until([p] {
-            return p->count.load(std::memory_order_acquire) < Pipe::kSize ||
-                   !p->readers.load(std::memory_order_acquire);
-        });
+        if (!wait_interruptible(p->writable, [p] {
+                return p->count.load(std::memory_order_acquire) < Pipe::kSize ||
+                       !p->readers.load(std::memory_order_acquire);
+            }))
+            return done ? static_cast<long>(done) : -kERestartSys;
     }
     return static_cast<long>(done);
 }

@@ -16,6 +16,7 @@
 #include "kernel/user/errno.h"
 #include "kernel/user/file.h"
 #include "kernel/user/initramfs.h"
+#include "kernel/user/signal.h"
 #include "kernel/user/syscall.h"
 #include "kernel/vm/tlb.h"
 #include "kernel/xcall.h"
@@ -177,10 +178,7 @@ long exec_image(const char* path, const char* const* argv, const char* const* en
     p->fs_base = 0;
     p->clear_child_tid = 0;
     p->forked = false;
-    constexpr uint64_t kSigIgn = 1;
-    for (SigAction& a : p->actions) // caught signals go back to the default; ignored stay ignored
-        if (a.handler != kSigIgn)
-            a = SigAction{};
+    reset_handlers_for_exec(p); // caught signals go back to the default; ignored stay ignored
     return 0;
 }
 
@@ -204,7 +202,6 @@ void user_fault(const char* what, uintptr_t rip, uintptr_t addr) {
     lower[i] = '\0';
     kprintf("user: pid %d (%s) killed by SIGSEGV: %s at rip %#lx, address %#lx\n", p ? p->pid : -1,
             p ? p->name : "?", lower, rip, addr);
-    constexpr int kSigSegv = 11;
     exit_process(kSigSegv);
 }
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "arch/fpu.h"
+#include "arch/signal.h"
 #include "arch/user_frame.h"
 #include "kernel/sched/thread.h"
 #include "kernel/sched/waitq.h"
@@ -25,8 +26,18 @@ struct SigAction { // Linux's struct k_sigaction as rt_sigaction passes it
 };
 inline constexpr int kSignals = 64;
 inline constexpr int kMaxFds = 32;
+// Signals a new process discards when sent: SIGCHLD, SIGURG, SIGWINCH (SIG_DFL ignores them).
+inline constexpr uint64_t kDefaultIgnored =
+    (uint64_t(1) << 16) | (uint64_t(1) << 22) | (uint64_t(1) << 27);
 
 struct File; // kernel/user/file.h
+
+// Who sent a pending signal, for its siginfo (everyone is uid 0).
+struct SigSource {
+    int32_t code = 0; // SI_USER (0), or CLD_* for SIGCHLD
+    int32_t pid = 0;
+    int32_t status = 0; // SIGCHLD: exit code or signal
+};
 
 // What wait4 reports in struct rusage (only what is tracked so far).
 struct RusageLite {
@@ -76,17 +87,35 @@ struct Process : scythe::lf::RcuHashNode<> {
     // it changes; whoever changes a child's state bumps it and wakes (DragonFly).
     std::atomic<uint32_t> wait_gen{0};
     sched::WaitQueue child_wait;
-    std::atomic<bool> sigchld_pending{false}; // recorded only: no signal delivery yet
+
+    // Job control (kernel/proc/jobctl.cpp): what the parent's wait has not
+    // been told yet, under tree_lock(*parent) like `state`.
+    int stop_report = 0;      // wait status of an unreported stop, or 0
+    bool cont_report = false; // an unreported continue
 
     scythe::lf::DeadListHook<Process> dead_hook; // dead-process list -> reaper
     ProcessRcu rcu{{}, this};                    // freed a grace period after leaving the pid hash
+
+    // Signals (kernel/user/signal.cpp). Senders on any CPU take siglock; the
+    // pending and ignored sets are atomics the owner also reads without it.
+    smp::SpinLock siglock;
+    std::atomic<uint64_t> sig_pending{0};
+    std::atomic<uint64_t> sig_ignored{
+        kDefaultIgnored};                    // disposition "ignore": senders discard them
+    std::atomic<uint64_t> sigmask{0};        // blocked; written only by the owner
+    std::atomic<bool> stopped{false};        // set and cleared under siglock
+    bool sig_dead = false;                   // under siglock: exiting, no more wakeups
+    sched::WaitQueue* sleeping_on = nullptr; // under siglock: an interruptible sleep's queue
+    sched::WaitQueue stop_wait;              // where a stopped process sleeps
+    SigSource sig_from[kSignals] = {};       // under siglock: who sent each pending signal
+    uint64_t saved_sigmask = 0;              // rt_sigsuspend's mask to restore (owner only)
+    bool restore_sigmask = false;
 
     // Only the process's own thread touches the fields below (no locks).
     uintptr_t brk_start = 0, brk = 0; // program break: [brk_start, page_up(brk)) is mapped
     uintptr_t mmap_floor = 0;         // mmap hands out addresses top-down below this
     uint64_t fs_base = 0;             // thread pointer (arch_prctl ARCH_SET_FS)
     uintptr_t clear_child_tid = 0;    // set_tid_address
-    uint64_t sigmask = 0;
     SigAction actions[kSignals] = {};
     File* fds[kMaxFds] = {};
     alignas(16) uint8_t user_frame[arch::kUserFrameSize] = {};

@@ -1,4 +1,4 @@
-// fork, vfork, clone (process form), wait4, waitid, process groups, kill:
+// fork, vfork, clone (process form), wait4, waitid, process groups:
 // thin wrappers over kernel/proc/.
 #include "kernel/proc/proc.h"
 #include "kernel/user/errno.h"
@@ -37,10 +37,6 @@ long sys_getpgid(SyscallArgs a) {
 
 long sys_getpgrp(SyscallArgs) {
     return proc::getpgid(0);
-}
-
-long sys_kill(SyscallArgs a) {
-    return proc::kill(static_cast<int32_t>(a[0]), static_cast<int32_t>(a[1]));
 }
 
 } // namespace kernel::user

@@ -8,6 +8,7 @@
 #include "kernel/proc/proc.h"
 #include "kernel/sched/sched.h"
 #include "kernel/user/process.h"
+#include "kernel/user/signal.h"
 #include "kernel/user/syscall.h"
 #include "kernel/user/syscalls.h"
 #include "kernel/user/uaccess.h"
@@ -21,11 +22,30 @@ struct Timespec {
 constexpr int64_t kNsPerSec = 1'000'000'000;
 constexpr uint64_t kClockBoottime = 7, kTimerAbstime = 1;
 
-// Sleeps until the monotonic clock reaches `deadline_ns`. Yields rather than
-// blocking on a timer: there is no timer wheel yet.
-void sleep_until(uint64_t deadline_ns) {
-    while (arch::monotonic_ns() < deadline_ns)
+// Sleeps until the monotonic clock reaches `deadline_ns` or a signal is
+// pending (false). Yields rather than blocking on a timer: there is no timer
+// wheel yet.
+bool sleep_until(uint64_t deadline_ns) {
+    const Process* p = current_process();
+    while (arch::monotonic_ns() < deadline_ns) {
+        if (p && signal_pending(p))
+            return false;
         sched::yield();
+    }
+    return true;
+}
+
+// An interrupted relative sleep: the time left goes to *rem (if given), and
+// the call fails EINTR if a handler runs, or starts over if none does (Linux
+// resumes with the time left; a restart here sleeps the whole time again).
+long interrupted_sleep(uintptr_t rem, uint64_t deadline_ns) {
+    const uint64_t now = arch::monotonic_ns();
+    const uint64_t left = deadline_ns > now ? deadline_ns - now : 0;
+    const Timespec ts{static_cast<int64_t>(left / kNsPerSec),
+                      static_cast<int64_t>(left % kNsPerSec)};
+    if (rem && copy_to_user(rem, &ts, sizeof ts) < 0)
+        return -kEFAULT;
+    return -kERestartNoHand;
 }
 
 long read_timespec(uintptr_t user, uint64_t* ns) {
@@ -54,8 +74,10 @@ long sys_nanosleep(SyscallArgs a) {
     uint64_t ns;
     if (long err = read_timespec(a[0], &ns); err < 0)
         return err;
-    sleep_until(arch::monotonic_ns() + ns);
-    return 0; // never interrupted: *rem is left alone, as Linux does then
+    const uint64_t deadline = arch::monotonic_ns() + ns;
+    if (!sleep_until(deadline))
+        return interrupted_sleep(a[1], deadline);
+    return 0; // *rem is left alone, as Linux does then
 }
 
 long sys_clock_nanosleep(SyscallArgs a) {
@@ -64,7 +86,10 @@ long sys_clock_nanosleep(SyscallArgs a) {
     uint64_t ns;
     if (long err = read_timespec(a[2], &ns); err < 0)
         return err;
-    sleep_until(a[1] & kTimerAbstime ? ns : arch::monotonic_ns() + ns);
+    const bool absolute = a[1] & kTimerAbstime;
+    const uint64_t deadline = absolute ? ns : arch::monotonic_ns() + ns;
+    if (!sleep_until(deadline)) // an absolute sleep leaves rem alone
+        return absolute ? -kERestartNoHand : interrupted_sleep(a[3], deadline);
     return 0;
 }
 

@@ -1,5 +1,4 @@
-// Identity, exit, the thread pointer, and signal state (recorded only: no
-// signal is ever delivered yet).
+// Identity, exit and the thread pointer (signals: sys_signal.cpp).
 #include "arch/user.h"
 #include "kernel/user/process.h"
 #include "kernel/user/syscalls.h"
@@ -9,10 +8,6 @@ namespace kernel::user {
 namespace {
 
 constexpr uint64_t kArchSetFs = 0x1002, kArchGetFs = 0x1003;
-constexpr uint64_t kSigBlock = 0, kSigUnblock = 1, kSigSetmask = 2;
-constexpr int kSigKill = 9, kSigStop = 19;
-// SIGKILL and SIGSTOP can be neither blocked nor caught.
-constexpr uint64_t kUnblockable = (uint64_t(1) << (kSigKill - 1)) | (uint64_t(1) << (kSigStop - 1));
 
 } // namespace
 
@@ -56,54 +51,6 @@ long sys_set_tid_address(SyscallArgs a) {
     Process* p = current_process();
     p->clear_child_tid = a[0];
     return p->pid;
-}
-
-long sys_rt_sigprocmask(SyscallArgs a) {
-    Process* p = current_process();
-    if (a[3] != sizeof(uint64_t))
-        return -kEINVAL;
-    const uint64_t old = p->sigmask;
-    if (a[1]) {
-        uint64_t set;
-        if (get_user(&set, a[1]) < 0)
-            return -kEFAULT;
-        switch (a[0]) {
-        case kSigBlock:
-            p->sigmask |= set;
-            break;
-        case kSigUnblock:
-            p->sigmask &= ~set;
-            break;
-        case kSigSetmask:
-            p->sigmask = set;
-            break;
-        default:
-            return -kEINVAL;
-        }
-        p->sigmask &= ~kUnblockable;
-    }
-    if (a[2] && put_user(a[2], old) < 0)
-        return -kEFAULT;
-    return 0;
-}
-
-long sys_rt_sigaction(SyscallArgs a) {
-    Process* p = current_process();
-    const uint64_t sig = a[0];
-    if (a[3] != sizeof(uint64_t) || sig < 1 || sig > kSignals)
-        return -kEINVAL;
-    SigAction act;
-    if (a[1]) {
-        if (sig == kSigKill || sig == kSigStop)
-            return -kEINVAL;
-        if (copy_from_user(&act, a[1], sizeof act) < 0)
-            return -kEFAULT;
-    }
-    if (a[2] && copy_to_user(a[2], &p->actions[sig - 1], sizeof(SigAction)) < 0)
-        return -kEFAULT;
-    if (a[1])
-        p->actions[sig - 1] = act;
-    return 0;
 }
 
 } // namespace kernel::user

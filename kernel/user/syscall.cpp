@@ -32,10 +32,12 @@ struct Table {
         e[12] = {sys_brk, "brk"};
         e[13] = {sys_rt_sigaction, "rt_sigaction"};
         e[14] = {sys_rt_sigprocmask, "rt_sigprocmask"};
+        e[15] = {sys_rt_sigreturn, "rt_sigreturn"};
         e[16] = {sys_ioctl, "ioctl"};
         e[20] = {sys_writev, "writev"};
         e[22] = {sys_pipe, "pipe"};
         e[24] = {sys_sched_yield, "sched_yield"};
+        e[34] = {sys_pause, "pause"};
         e[35] = {sys_nanosleep, "nanosleep"};
         e[39] = {sys_getpid, "getpid"};
         e[56] = {sys_clone, "clone"};
@@ -54,14 +56,18 @@ struct Table {
         e[110] = {sys_getppid, "getppid"};
         e[111] = {sys_getpgrp, "getpgrp"};
         e[121] = {sys_getpgid, "getpgid"};
+        e[127] = {sys_rt_sigpending, "rt_sigpending"};
+        e[130] = {sys_rt_sigsuspend, "rt_sigsuspend"};
         e[158] = {sys_arch_prctl, "arch_prctl"};
         e[169] = {sys_reboot, "reboot"};
         e[186] = {sys_gettid, "gettid"};
+        e[200] = {sys_tkill, "tkill"};
         e[204] = {sys_sched_getaffinity, "sched_getaffinity"};
         e[218] = {sys_set_tid_address, "set_tid_address"};
         e[228] = {sys_clock_gettime, "clock_gettime"};
         e[230] = {sys_clock_nanosleep, "clock_nanosleep"};
         e[231] = {sys_exit, "exit_group"}; // one thread per process: the same
+        e[234] = {sys_tgkill, "tgkill"};
         e[247] = {sys_waitid, "waitid"};
         e[293] = {sys_pipe2, "pipe2"};
     }

@@ -26,13 +26,22 @@ long sys_waitid(SyscallArgs a);
 long sys_setpgid(SyscallArgs a);
 long sys_getpgid(SyscallArgs a);
 long sys_getpgrp(SyscallArgs a);
+// sys_signal.cpp: actions, mask, sigreturn, waiting, the kill family
+long sys_rt_sigaction(SyscallArgs a);
+long sys_rt_sigprocmask(SyscallArgs a);
+long sys_rt_sigreturn(SyscallArgs a);
+long sys_rt_sigpending(SyscallArgs a);
+long sys_rt_sigsuspend(SyscallArgs a);
+long sys_pause(SyscallArgs a);
 long sys_kill(SyscallArgs a);
+long sys_tkill(SyscallArgs a);
+long sys_tgkill(SyscallArgs a);
 // sys_mm.cpp: anonymous private memory
 long sys_brk(SyscallArgs a);
 long sys_mmap(SyscallArgs a);
 long sys_munmap(SyscallArgs a);
 long sys_mprotect(SyscallArgs a);
-// sys_proc.cpp: identity, exit, thread pointer, signals (recorded only)
+// sys_proc.cpp: identity, exit, thread pointer
 long sys_exit(SyscallArgs a);
 long sys_getpid(SyscallArgs a);
 long sys_getppid(SyscallArgs a);
@@ -40,8 +49,6 @@ long sys_gettid(SyscallArgs a);
 long sys_getuid(SyscallArgs a);
 long sys_arch_prctl(SyscallArgs a);
 long sys_set_tid_address(SyscallArgs a);
-long sys_rt_sigprocmask(SyscallArgs a);
-long sys_rt_sigaction(SyscallArgs a);
 // sys_misc.cpp: time, scheduling, system
 long sys_clock_gettime(SyscallArgs a);
 long sys_nanosleep(SyscallArgs a);

@@ -1,0 +1,32 @@
+// Stop and continue, as the parent sees them (OpenBSD's proc_stop/ptsignal,
+// Linux's do_notify_parent_cldstop): the report lives in the child under its
+// parent's tree lock, where wait looks for zombies, so the parent's wait
+// needs no other lock.
+#include "kernel/proc/proc.h"
+#include "kernel/user/signal.h"
+
+namespace kernel::proc {
+
+void report_job_event(Process* child, JobEvent event, int sig) {
+    ParentGuard g(*child);
+    Process& parent = g.parent();
+    if (event == JobEvent::Stopped) {
+        child->stop_report = (sig << 8) | 0x7f;
+        child->cont_report = false;
+    } else {
+        child->cont_report = true;
+        child->stop_report = 0;
+    }
+    parent.wait_gen.fetch_add(1, std::memory_order_release);
+    const bool quiet = parent.actions[user::kSigChld - 1].flags & user::kSaNoCldStop;
+    g.unlock_tree();
+    // The signal before the wakeup (as Linux): a waiter that returns finds
+    // SIGCHLD already pending.
+    if (!quiet)
+        user::send_signal(&parent, user::kSigChld,
+                          {event == JobEvent::Stopped ? user::kCldStopped : user::kCldContinued,
+                           child->pid, sig});
+    parent.child_wait.wake_all();
+}
+
+} // namespace kernel::proc

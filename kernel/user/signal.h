@@ -1,0 +1,95 @@
+// Signals: generation (send_signal, from any CPU), interruptible sleeps, and
+// delivery on the way back to user mode (exit_to_user). One thread per
+// process for now, so "the process" and "its thread" are the same target.
+//
+// Locks: a sender takes only the target's siglock (never a global lock); the
+// owner reads its pending set without it. A sender wakes the target if it
+// sleeps interruptibly (the queue it named under siglock) or sends its CPU a
+// reschedule IPI if it runs there, so delivery does not wait for a tick.
+#pragma once
+
+#include <stdint.h>
+
+#include "arch/signal.h"
+#include "kernel/sched/waitq.h"
+#include "kernel/user/process.h"
+
+namespace kernel::user {
+
+inline constexpr int kSigHup = 1, kSigInt = 2, kSigQuit = 3, kSigKill = 9, kSigUsr1 = 10,
+                     kSigSegv = 11, kSigPipe = 13, kSigAlrm = 14, kSigTerm = 15, kSigChld = 17,
+                     kSigCont = 18, kSigStop = 19, kSigTstp = 20, kSigTtin = 21, kSigTtou = 22;
+inline constexpr uint64_t sig_bit(int sig) {
+    return uint64_t(1) << (sig - 1);
+}
+// SIGKILL and SIGSTOP can be neither blocked, caught nor ignored.
+inline constexpr uint64_t kUnblockable = sig_bit(kSigKill) | sig_bit(kSigStop);
+inline constexpr uint64_t kSigDfl = 0, kSigIgn = 1;
+inline constexpr uint64_t kSaNoCldStop = 1, kSaNoCldWait = 2, kSaSigInfo = 4,
+                          kSaRestorer = 0x04000000, kSaRestart = 0x10000000,
+                          kSaNoDefer = 0x40000000, kSaResetHand = 0x80000000;
+// siginfo si_code values.
+inline constexpr int kSiUser = 0, kCldExited = 1, kCldKilled = 2, kCldStopped = 5,
+                     kCldContinued = 6;
+
+// Kernel-internal results (Linux's values), never seen by user space:
+// exit_to_user turns them into a restart of the call or into -EINTR.
+inline constexpr long kERestartSys = 512;    // restart if the handler has SA_RESTART
+inline constexpr long kERestartNoIntr = 513; // always restart
+inline constexpr long kERestartNoHand = 514; // restart unless a handler ran
+
+// Generates `sig` for p with the given source. Discarded if p ignores it
+// (and does not block it) or is exiting. SIGCONT continues a stopped p and
+// tells its parent; a stop signal cancels a pending SIGCONT and vice versa.
+// Any context that may take a spinlock; p must stay valid for the call (an
+// RCU read section, or the caller's own relationship to p).
+void send_signal(Process* p, int sig, const SigSource& from);
+
+// A signal the calling process would act on now (pending and not blocked).
+bool signal_pending(const Process* p);
+
+// Sleeps on wq until cond() holds (evaluated under wq's lock) or a signal
+// is pending for the calling process. Returns false if interrupted.
+template <typename Cond>
+bool wait_interruptible(sched::WaitQueue& wq, Cond&& cond);
+
+// Return-to-user work, called by the arch with the entry's frame: delivers
+// pending signals (handlers, default actions, stops) and resolves restart
+// results. nr: the system call being returned from, or -1 after an
+// interrupt or exception. True if the frame was rewritten (the arch must
+// then restore every register, not take a fast return).
+bool exit_to_user(void* frame, long nr);
+
+// rt_sigaction keeps sig_ignored in step with the dispositions; exec resets
+// handlers to the default.
+void set_action(Process* p, int sig, const SigAction& act);
+void reset_handlers_for_exec(Process* p);
+// exit1's first step: no sender wakes or signals p's thread after this.
+void signals_exiting(Process* p);
+
+namespace detail {
+void set_sleeping_on(Process* p, sched::WaitQueue* wq);
+} // namespace detail
+
+template <typename Cond>
+bool wait_interruptible(sched::WaitQueue& wq, Cond&& cond) {
+    Process* p = current_process();
+    if (!p) {
+        wq.wait_until(cond);
+        return true;
+    }
+    // Named under siglock first: a sender either sees the queue and wakes
+    // it, or set its pending bit before we look (siglock orders the two).
+    detail::set_sleeping_on(p, &wq);
+    bool interrupted = false;
+    wq.wait_until([&] {
+        if (cond())
+            return true;
+        interrupted = signal_pending(p);
+        return interrupted;
+    });
+    detail::set_sleeping_on(p, nullptr);
+    return !interrupted;
+}
+
+} // namespace kernel::user

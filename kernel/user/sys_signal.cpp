@@ -1,0 +1,133 @@
+// The signal system calls: actions, the mask, sigreturn, waiting for a
+// signal, and the kill family (kernel/proc/kill.cpp finds the targets).
+#include "arch/signal.h"
+#include "kernel/console.h"
+#include "kernel/proc/proc.h"
+#include "kernel/sched/sched.h"
+#include "kernel/user/process.h"
+#include "kernel/user/signal.h"
+#include "kernel/user/syscalls.h"
+#include "kernel/user/uaccess.h"
+
+namespace kernel::user {
+namespace {
+
+constexpr uint64_t kSigBlock = 0, kSigUnblock = 1, kSigSetmask = 2;
+
+// Sleeps until a signal is pending (pause, rt_sigsuspend). Nothing else
+// wakes this queue; a sender wakes it through sleeping_on.
+long wait_for_signal() {
+    sched::WaitQueue nobody_else;
+    wait_interruptible(nobody_else, [] { return false; });
+    return -kERestartNoHand;
+}
+
+} // namespace
+
+long sys_rt_sigprocmask(SyscallArgs a) {
+    Process* p = current_process();
+    if (a[3] != sizeof(uint64_t))
+        return -kEINVAL;
+    const uint64_t old = p->sigmask.load(std::memory_order_relaxed);
+    if (a[1]) {
+        uint64_t set;
+        if (get_user(&set, a[1]) < 0)
+            return -kEFAULT;
+        uint64_t mask;
+        switch (a[0]) {
+        case kSigBlock:
+            mask = old | set;
+            break;
+        case kSigUnblock:
+            mask = old & ~set;
+            break;
+        case kSigSetmask:
+            mask = set;
+            break;
+        default:
+            return -kEINVAL;
+        }
+        // Unblocking a pending signal delivers it on the way out (exit_to_user).
+        p->sigmask.store(mask & ~kUnblockable, std::memory_order_relaxed);
+    }
+    if (a[2] && put_user(a[2], old) < 0)
+        return -kEFAULT;
+    return 0;
+}
+
+long sys_rt_sigaction(SyscallArgs a) {
+    Process* p = current_process();
+    const uint64_t sig = a[0];
+    if (a[3] != sizeof(uint64_t) || sig < 1 || sig > kSignals)
+        return -kEINVAL;
+    SigAction act;
+    if (a[1]) {
+        if (sig == kSigKill || sig == kSigStop)
+            return -kEINVAL;
+        if (copy_from_user(&act, a[1], sizeof act) < 0)
+            return -kEFAULT;
+        act.mask &= ~kUnblockable;
+    }
+    if (a[2] && copy_to_user(a[2], &p->actions[sig - 1], sizeof(SigAction)) < 0)
+        return -kEFAULT;
+    if (a[1])
+        set_action(p, static_cast<int>(sig), act);
+    return 0;
+}
+
+long sys_rt_sigreturn(SyscallArgs) {
+    Process* p = current_process();
+    void* frame = arch::entry_frame(sched::current()->stack.top);
+    uint64_t mask;
+    if (!arch::pop_signal_frame(frame, &mask)) {
+        kprintf("user: pid %d (%s) killed by SIGSEGV: bad signal frame\n", p->pid, p->name);
+        exit_process(kSigSegv);
+    }
+    p->sigmask.store(mask & ~kUnblockable, std::memory_order_relaxed);
+    // The dispatcher stores the result in the result register: give back
+    // the restored one (exit_to_user knows rt_sigreturn and restarts nothing).
+    return arch::syscall_result(frame);
+}
+
+long sys_rt_sigpending(SyscallArgs a) {
+    if (a[1] > sizeof(uint64_t))
+        return -kEINVAL;
+    const Process* p = current_process();
+    const uint64_t set =
+        p->sig_pending.load(std::memory_order_relaxed) & p->sigmask.load(std::memory_order_relaxed);
+    return copy_to_user(a[0], &set, a[1]);
+}
+
+long sys_rt_sigsuspend(SyscallArgs a) {
+    if (a[1] != sizeof(uint64_t))
+        return -kEINVAL;
+    uint64_t mask;
+    if (get_user(&mask, a[0]) < 0)
+        return -kEFAULT;
+    Process* p = current_process();
+    // The old mask comes back after the handler (the frame saves it) or,
+    // with no handler, in exit_to_user.
+    p->saved_sigmask = p->sigmask.load(std::memory_order_relaxed);
+    p->restore_sigmask = true;
+    p->sigmask.store(mask & ~kUnblockable, std::memory_order_relaxed);
+    return wait_for_signal();
+}
+
+long sys_pause(SyscallArgs) {
+    return wait_for_signal();
+}
+
+long sys_kill(SyscallArgs a) {
+    return proc::kill(static_cast<int32_t>(a[0]), static_cast<int32_t>(a[1]));
+}
+
+long sys_tkill(SyscallArgs a) {
+    return proc::tgkill(-1, static_cast<int32_t>(a[0]), static_cast<int32_t>(a[1]));
+}
+
+long sys_tgkill(SyscallArgs a) {
+    return proc::tgkill(static_cast<int32_t>(a[0]), static_cast<int32_t>(a[1]),
+                        static_cast<int32_t>(a[2]));
+}
+
+} // namespace kernel::user
