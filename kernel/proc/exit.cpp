@@ -15,27 +15,6 @@ using user::kSaNoCldWait;
 using user::kSigChld;
 using user::kSigIgn;
 
-// Moves every child of p to init. Both tree locks are held (address order),
-// so a child's reaper, which locks the parent it read and re-checks it,
-// either finished before or finds init afterwards.
-void reparent_children(Process* p) {
-    Process* init = init_process();
-    bool zombie = false;
-    {
-        TreeGuard2 g(*p, *init);
-        while (Process* c = p->children) {
-            unlink_child(p, c);
-            c->parent.store(init, std::memory_order_release);
-            link_child(init, c);
-            zombie |= c->state.load(std::memory_order_relaxed) == user::ProcState::Zombie;
-        }
-    }
-    if (zombie) {
-        init->wait_gen.fetch_add(1, std::memory_order_release);
-        init->child_wait.wake_all();
-    }
-}
-
 bool parent_wants_no_zombies(const Process* parent) {
     const user::SigAction& a = parent->actions[kSigChld - 1];
     return a.handler == kSigIgn || (a.flags & kSaNoCldWait);
@@ -48,7 +27,8 @@ void exit1(Process* p, int wait_status) {
     user::signals_exiting(p); // senders stop touching this thread
     user::fds_close_all(p);   // may wake pipe readers and writers: before the end
     p->exit_status = wait_status;
-    reparent_children(p);
+    release_vfork_parent(p);
+    reparent_children(p); // to the nearest subreaper or init; orphaned groups get SIGHUP
     arch::irq_disable();
     // Off the space before a reaper frees it; the FPU area goes with the process.
     vm::activate(nullptr);

@@ -5,6 +5,7 @@
 // unchanged, the caller sees -EAGAIN (limit) or -ENOMEM.
 #include <new>
 
+#include "arch/cpu.h"
 #include "arch/fpu.h"
 #include "arch/user_frame.h"
 #include "kernel/lib/string.h"
@@ -23,6 +24,7 @@ using namespace user;
 void copy_state(Process* child, const Process* parent) {
     memcpy(child->name, parent->name, sizeof child->name);
     child->pgid.store(parent->pgid.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    child->sid.store(parent->sid.load(std::memory_order_relaxed), std::memory_order_relaxed);
     child->brk_start = parent->brk_start;
     child->brk = parent->brk;
     child->mmap_floor = parent->mmap_floor;
@@ -37,7 +39,7 @@ void copy_state(Process* child, const Process* parent) {
 
 } // namespace
 
-long fork() {
+long fork(bool vfork) {
     Process* parent = current_process();
     leak_baseline_on_init_fork(); // the first fork of init: the leak check's baseline
     if (!reserve_slot(0))         // uid 0: everyone is root for now
@@ -74,7 +76,12 @@ long fork() {
         link_child(parent, child);
     }
     const int pid = child->pid;
+    if (vfork) { // before the child can run: it may exec or exit at once
+        parent->vfork_pending.store(true, std::memory_order_relaxed);
+        child->vfork_parent.store(parent, std::memory_order_relaxed);
+    }
     if (!start_process_thread(child)) {
+        parent->vfork_pending.store(false, std::memory_order_relaxed);
         {
             smp::IrqSpinGuard g(tree_lock(*parent));
             unlink_child(parent, child);
@@ -86,7 +93,24 @@ long fork() {
         return -kENOMEM;
     }
     count_fork();
+    // vfork: not interruptible (Linux lets only a fatal signal cut it short);
+    // the child's exec or exit ends it.
+    if (vfork)
+        parent->vfork_wait.wait_until(
+            [parent] { return !parent->vfork_pending.load(std::memory_order_acquire); });
     return pid; // the child may run (and exit) already; only its parent reaps it
+}
+
+void release_vfork_parent(Process* child) {
+    Process* parent = child->vfork_parent.exchange(nullptr, std::memory_order_relaxed);
+    if (!parent)
+        return;
+    // Interrupts off: no RCU quiescent state, so a parent that returns from
+    // vfork, exits and is freed at once stays valid until the wakeup is done.
+    const arch::IrqState irq = arch::irq_save();
+    parent->vfork_pending.store(false, std::memory_order_release);
+    parent->vfork_wait.wake_all();
+    arch::irq_restore(irq);
 }
 
 } // namespace kernel::proc

@@ -12,7 +12,15 @@ void set_init_process(Process* p);
 void link_child(Process* parent, Process* child);
 void unlink_child(Process* parent, Process* child);
 
-long fork(); // the child's pid, or -EAGAIN / -ENOMEM
+// The child's pid, or -EAGAIN / -ENOMEM. vfork: the parent sleeps until the
+// child execs or exits (release_vfork_parent).
+long fork(bool vfork = false);
+void release_vfork_parent(Process* child);
+// exit's hand-over of p's children (reparent.cpp): to the nearest living
+// ancestor marked PR_SET_CHILD_SUBREAPER, else init; then POSIX's orphaned
+// process groups: a group this exit orphans that has a stopped member gets
+// SIGHUP then SIGCONT.
+void reparent_children(Process* p);
 [[noreturn]] void exit1(Process* p, int wait_status);
 // wait4: pid > 0, -1, 0, < -1; options as Linux; status and rusage user pointers.
 long wait4(long pid, uintptr_t status, uint64_t options, uintptr_t rusage);
@@ -20,6 +28,8 @@ long waitid(uint64_t idtype, long id, uintptr_t info, uint64_t options);
 long setpgid(long pid, long pgid);
 long getpgid(long pid);
 long kill(long pid, long sig);
+long setsid();
+long getsid(long pid);
 long tgkill(long tgid, long tid, long sig);
 
 // Every process in the pid table (zombies included), in no order. The

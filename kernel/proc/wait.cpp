@@ -219,31 +219,4 @@ long waitid(uint64_t idtype, long id, uintptr_t info, uint64_t options) {
     return 0;
 }
 
-long setpgid(long pid, long pgid) {
-    Process* me = current_process();
-    if (pgid < 0)
-        return -kEINVAL;
-    if (pid == 0 || pid == me->pid) {
-        me->pgid.store(pgid ? static_cast<int>(pgid) : me->pid, std::memory_order_relaxed);
-        return 0;
-    }
-    smp::IrqSpinGuard g(tree_lock(*me)); // only our own children
-    for (Process* c = me->children; c; c = c->sib_next) {
-        if (c->pid == pid) {
-            c->pgid.store(pgid ? static_cast<int>(pgid) : c->pid, std::memory_order_relaxed);
-            return 0;
-        }
-    }
-    return -kESRCH;
-}
-
-long getpgid(long pid) {
-    Process* me = current_process();
-    if (pid == 0)
-        return me->pgid.load(std::memory_order_relaxed);
-    KernelRcu::ReadGuard rd(rcu()); // the process cannot be freed while we look
-    Process* p = pid_lookup(static_cast<int>(pid));
-    return p ? p->pgid.load(std::memory_order_relaxed) : -kESRCH;
-}
-
 } // namespace kernel::proc

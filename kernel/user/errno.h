@@ -14,6 +14,7 @@ inline constexpr long kEBADF = 9;
 inline constexpr long kECHILD = 10;
 inline constexpr long kEAGAIN = 11;
 inline constexpr long kENOMEM = 12;
+inline constexpr long kEACCES = 13;
 inline constexpr long kEFAULT = 14;
 inline constexpr long kEEXIST = 17;
 inline constexpr long kENOTDIR = 20;

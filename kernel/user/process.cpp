@@ -89,7 +89,7 @@ long spawn_process(const char* path, const char* const* argv, const char* const*
     if (!f)
         return -kENOENT;
     if (!ramfile_is_regular(*f))
-        return -13; // EACCES
+        return -kEACCES;
     if (!proc::reserve_slot(0))
         return -kEAGAIN;
     void* mem = kzalloc(sizeof(Process));
@@ -156,7 +156,7 @@ long exec_image(const char* path, const char* const* argv, const char* const* en
     if (!f)
         return -kENOENT;
     if (!ramfile_is_regular(*f))
-        return -13; // EACCES
+        return -kEACCES;
     LoadedImage img;
     if (long err = load_elf(f->data, f->size, path, argv, envp, &img); err < 0)
         return err;
@@ -179,6 +179,8 @@ long exec_image(const char* path, const char* const* argv, const char* const* en
     p->clear_child_tid = 0;
     p->forked = false;
     reset_handlers_for_exec(p); // caught signals go back to the default; ignored stay ignored
+    p->did_exec.store(true, std::memory_order_relaxed); // the parent's setpgid: EACCES from now
+    proc::release_vfork_parent(p);
     return 0;
 }
 

@@ -67,6 +67,13 @@ struct Process : scythe::lf::RcuHashNode<> {
     std::atomic<int> pgid{0};              // process group: pid of its leader
     std::atomic<Process*> parent{nullptr}; // changes only under the tree locks (reparenting)
     char name[32] = {};
+    std::atomic<int> sid{0};               // session: pid of its leader
+    std::atomic<bool> did_exec{false};     // since fork (setpgid's EACCES)
+    std::atomic<bool> child_subreaper{false}; // prctl(PR_SET_CHILD_SUBREAPER): adopts orphans
+    // vfork: the child names its sleeping parent until it execs or exits.
+    std::atomic<Process*> vfork_parent{nullptr};
+    std::atomic<bool> vfork_pending{false}; // in the parent
+    sched::WaitQueue vfork_wait;            // the parent sleeps here
     vm::AddressSpace* space = nullptr;
     sched::Thread* thread = nullptr;
     uintptr_t entry = 0, initial_sp = 0;
@@ -78,6 +85,7 @@ struct Process : scythe::lf::RcuHashNode<> {
     Process* children = nullptr;
     Process* sib_next = nullptr; // in the parent's children list
     Process* sib_prev = nullptr;
+    bool orphans_moved = false; // exit moved the children away: adopt no more
     std::atomic<ProcState> state{ProcState::Live};
     int exit_status = 0;       // Linux wait status, written before the process is dead-listed
     RusageLite self;           // this process's own usage

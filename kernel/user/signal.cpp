@@ -20,6 +20,10 @@ constexpr uint64_t kDefaultIgnore = kDefaultIgnored | sig_bit(kSigCont);
 static_assert(kDefaultIgnored == (sig_bit(kSigChld) | sig_bit(23) | sig_bit(28)));
 constexpr long kRtSigreturn = 15;
 
+// Processes stopped now: written only when one stops or continues (rare),
+// read by every exit (exit's orphaned-group check).
+std::atomic<uint32_t> stopped_count{0};
+
 enum class Default { Terminate, Ignore, Stop };
 Default default_action(int sig) {
     if (kDefaultIgnore & sig_bit(sig))
@@ -62,8 +66,10 @@ int dequeue(Process* p, SigSource* from, bool* stop_now) {
     *from = p->sig_from[sig - 1];
     const SigAction& a = p->actions[sig - 1];
     *stop_now = a.handler == kSigDfl && default_action(sig) == Default::Stop && p->pid != 1;
-    if (*stop_now)
+    if (*stop_now) {
         p->stopped.store(true, std::memory_order_relaxed);
+        stopped_count.fetch_add(1, std::memory_order_relaxed);
+    }
     return sig;
 }
 
@@ -145,6 +151,7 @@ void send_signal(Process* p, int sig, const SigSource& from) {
             p->sig_pending.fetch_and(~kStopSignals, std::memory_order_relaxed);
             if (p->stopped.load(std::memory_order_relaxed)) {
                 p->stopped.store(false, std::memory_order_relaxed);
+                stopped_count.fetch_sub(1, std::memory_order_relaxed);
                 continued = sig == kSigCont;
             }
         } else if (kStopSignals & sig_bit(sig)) {
@@ -163,6 +170,10 @@ void send_signal(Process* p, int sig, const SigSource& from) {
         p->stop_wait.wake_all();
     if (continued)
         proc::report_job_event(p, proc::JobEvent::Continued, kSigCont);
+}
+
+bool any_process_stopped() {
+    return stopped_count.load(std::memory_order_relaxed) != 0;
 }
 
 bool signal_pending(const Process* p) {

@@ -29,7 +29,7 @@ inline constexpr uint64_t kSaNoCldStop = 1, kSaNoCldWait = 2, kSaSigInfo = 4,
                           kSaRestorer = 0x04000000, kSaRestart = 0x10000000,
                           kSaNoDefer = 0x40000000, kSaResetHand = 0x80000000;
 // siginfo si_code values.
-inline constexpr int kSiUser = 0, kCldExited = 1, kCldKilled = 2, kCldStopped = 5,
+inline constexpr int kSiUser = 0, kSiKernel = 0x80, kCldExited = 1, kCldKilled = 2, kCldStopped = 5,
                      kCldContinued = 6;
 
 // Kernel-internal results (Linux's values), never seen by user space:
@@ -44,6 +44,10 @@ inline constexpr long kERestartNoHand = 514; // restart unless a handler ran
 // Any context that may take a spinlock; p must stay valid for the call (an
 // RCU read section, or the caller's own relationship to p).
 void send_signal(Process* p, int sig, const SigSource& from);
+
+// Whether any process is stopped now (exit's orphaned-group check skips its
+// scan when none is: the common case costs one load of a rarely written line).
+bool any_process_stopped();
 
 // A signal the calling process would act on now (pending and not blocked).
 bool signal_pending(const Process* p);

@@ -4,11 +4,16 @@
 #include "kernel/user/errno.h"
 #include "kernel/user/process.h"
 #include "kernel/user/syscalls.h"
+#include "kernel/user/uaccess.h"
 
 namespace kernel::user {
 
 long sys_fork(SyscallArgs) {
     return proc::fork();
+}
+
+long sys_vfork(SyscallArgs) {
+    return proc::fork(true);
 }
 
 long sys_clone(SyscallArgs a) {
@@ -37,6 +42,29 @@ long sys_getpgid(SyscallArgs a) {
 
 long sys_getpgrp(SyscallArgs) {
     return proc::getpgid(0);
+}
+
+long sys_setsid(SyscallArgs) {
+    return proc::setsid();
+}
+
+long sys_getsid(SyscallArgs a) {
+    return proc::getsid(static_cast<int32_t>(a[0]));
+}
+
+long sys_prctl(SyscallArgs a) {
+    constexpr uint64_t kSetChildSubreaper = 36, kGetChildSubreaper = 37;
+    Process* me = current_process();
+    switch (a[0]) {
+    case kSetChildSubreaper:
+        me->child_subreaper.store(a[1] != 0, std::memory_order_relaxed);
+        return 0;
+    case kGetChildSubreaper:
+        return put_user(a[1],
+                        static_cast<int32_t>(me->child_subreaper.load(std::memory_order_relaxed)));
+    default:
+        return -kEINVAL; // the other options are not supported
+    }
 }
 
 } // namespace kernel::user

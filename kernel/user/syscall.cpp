@@ -42,7 +42,7 @@ struct Table {
         e[39] = {sys_getpid, "getpid"};
         e[56] = {sys_clone, "clone"};
         e[57] = {sys_fork, "fork"};
-        e[58] = {sys_fork, "vfork"}; // as fork: the parent does not wait for exec
+        e[58] = {sys_vfork, "vfork"};
         e[59] = {sys_execve, "execve"};
         e[60] = {sys_exit, "exit"};
         e[61] = {sys_wait4, "wait4"};
@@ -55,9 +55,12 @@ struct Table {
         e[109] = {sys_setpgid, "setpgid"};
         e[110] = {sys_getppid, "getppid"};
         e[111] = {sys_getpgrp, "getpgrp"};
+        e[112] = {sys_setsid, "setsid"};
         e[121] = {sys_getpgid, "getpgid"};
+        e[124] = {sys_getsid, "getsid"};
         e[127] = {sys_rt_sigpending, "rt_sigpending"};
         e[130] = {sys_rt_sigsuspend, "rt_sigsuspend"};
+        e[157] = {sys_prctl, "prctl"};
         e[158] = {sys_arch_prctl, "arch_prctl"};
         e[169] = {sys_reboot, "reboot"};
         e[186] = {sys_gettid, "gettid"};

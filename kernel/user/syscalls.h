@@ -20,12 +20,16 @@ long sys_pipe2(SyscallArgs a);
 long sys_execve(SyscallArgs a);
 // sys_lifecycle.cpp: kernel/proc/'s fork, wait, process groups, kill
 long sys_fork(SyscallArgs a);
+long sys_vfork(SyscallArgs a);
 long sys_clone(SyscallArgs a);
 long sys_wait4(SyscallArgs a);
 long sys_waitid(SyscallArgs a);
 long sys_setpgid(SyscallArgs a);
 long sys_getpgid(SyscallArgs a);
 long sys_getpgrp(SyscallArgs a);
+long sys_setsid(SyscallArgs a);
+long sys_getsid(SyscallArgs a);
+long sys_prctl(SyscallArgs a);
 // sys_signal.cpp: actions, mask, sigreturn, waiting, the kill family
 long sys_rt_sigaction(SyscallArgs a);
 long sys_rt_sigprocmask(SyscallArgs a);
