@@ -7,8 +7,8 @@ namespace kernel::cmdline {
 namespace {
 
 constexpr const char* kKnownKeys[] = {
-    "console",  "quiet", "test",   "maxcpus",   "smp_timeout_ms",
-    "nox2apic", "init",  "rdinit", "lifecycle", "watchdog_s",
+    "console", "quiet",  "test",      "maxcpus",    "smp_timeout_ms", "nox2apic",
+    "init",    "rdinit", "lifecycle", "watchdog_s", "pid_max",
 };
 
 constexpr int kMaxLine = 512;

@@ -30,6 +30,8 @@
 //                        backtrace when a CPU has not ticked, or no CPU has switched
 //                        threads, for N seconds; 0 turns it off. Default 20 with test=,
 //                        off otherwise
+//   pid_max=N            pids wrap around below N (301 .. 4194304, default 32768, as
+//                        Linux's kernel.pid_max); kernel/proc/pid_alloc.h
 #pragma once
 
 #include <stdint.h>

@@ -44,8 +44,15 @@ long fork(bool vfork) {
     leak_baseline_on_init_fork(); // the first fork of init: the leak check's baseline
     if (!reserve_slot(0))         // uid 0: everyone is root for now
         return -kEAGAIN;
+    // The number next: none left is EAGAIN too, as in Linux's alloc_pid.
+    const int number = alloc_pid();
+    if (!number) {
+        release_slot();
+        return -kEAGAIN;
+    }
     void* mem = kzalloc(sizeof(Process));
     if (!mem) {
+        pid_free(number); // never published
         release_slot();
         return -kENOMEM;
     }
@@ -55,6 +62,7 @@ long fork(bool vfork) {
     if (!child->space) {
         child->~Process();
         kfree(child);
+        pid_free(number);
         release_slot();
         // processes_live: the free above skipped the RCU path; undo its count too.
         count_process_freed_directly();
@@ -66,11 +74,13 @@ long fork(bool vfork) {
     arch::copy_syscall_frame(child->user_frame, sched::current()->stack.top, 0);
     child->forked = true;
     fds_copy(child, parent);
-    child->pid = alloc_pid();
+    child->pid = number;
     child->parent.store(parent, std::memory_order_relaxed);
 
     // Publish: lookups by pid, then the parent's children list.
     pid_insert(child);
+    // Now that the group check can see the child: its group's (and session's) number stays held.
+    pid_join_groups_of(child);
     {
         smp::IrqSpinGuard g(tree_lock(*parent));
         link_child(parent, child);

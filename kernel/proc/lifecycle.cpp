@@ -84,6 +84,7 @@ void seed_reaper(void*) {
 
 void free_process(scythe::lf::RcuHead* head) {
     Process* p = reinterpret_cast<user::ProcessRcu*>(head)->owner;
+    pid_free(p->pid); // a grace period after the pid left the hash: nobody looks it up any more
     p->~Process();
     kfree(p);
     count(processes_live, -1);

@@ -86,9 +86,9 @@ void release_slot();
 
 // pid numbers (pid_alloc.h): 1 .. pid_max-1 from per-CPU batches, wrapping
 // around at pid_max (boot option pid_max=N, Linux's range and default) to
-// 300 as Linux does; a number comes back only after its process is freed (a
-// grace period after wait) and no process in the table, zombies included,
-// has it as its process group. Sessions do not exist yet.
+// 300 as Linux does (to 1 when pid_max <= 600); a number comes back only
+// after its process is freed (a grace period after wait) and no process in
+// the table, zombies included, has it as its process group or session.
 inline constexpr uint64_t kDefaultPidMax = 32768; // Linux's default (PID_MAX_DEFAULT)
 inline constexpr uint64_t kMinPidMax = 301;       // Linux's PID_MAX_MIN: RESERVED_PIDS + 1
 inline constexpr uint64_t kMaxPidMax = 4194304;   // Linux's PID_MAX_LIMIT on 64-bit
@@ -100,6 +100,9 @@ void pid_free(int pid);
 // A process joined group pgid and is already in the pid table (fork, after
 // pid_insert): keeps the number if the allocator is checking it right now.
 void pid_join_group(int pgid);
+// The same for every number a new process holds as a member: its group and,
+// where processes have one, its session (fork, after pid_insert).
+void pid_join_groups_of(Process* p);
 struct PidNumberStats {
     int pid_max;
     uint64_t wraps, free, groups, dropped;

@@ -119,6 +119,10 @@ void report_counts() {
             "stacks=%lu; free pages %lu\n",
             mode_name(), c.forks, c.reaped, c.processes, c.pids, user::live_files(), s.live,
             mm::free_page_count());
+    const PidNumberStats n = pid_number_stats();
+    kprintf("lifecycle: pids: pid_max %d, wrapped %lu times, %lu numbers free, %lu kept as "
+            "process groups, %lu lost\n",
+            n.pid_max, n.wraps, n.free, n.groups, n.dropped);
     leak_check_report();
 }
 
@@ -186,7 +190,7 @@ void leak_check_report() {
         LEAK_FAIL("files: %lu open, %lu at the baseline", now.files, baseline.files);
     if (now.stacks_live != baseline.stacks_live)
         LEAK_FAIL("thread stacks: %lu in use, %lu at the baseline", now.stacks_live,
-             baseline.stacks_live);
+                  baseline.stacks_live);
 
     kprintf("lifecycle: leak ledger: free pages %lu -> %lu, slab pages %lu -> %lu, %lu new stack "
             "pages, %lu new kernel table pages, init's pages %ld -> %ld, regions %ld -> %ld\n",
