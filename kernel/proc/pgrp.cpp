@@ -59,6 +59,7 @@ long setpgid(long pid, long pgid) {
     if (new_pgid != target->pid && !group_exists(new_pgid, my_sid))
         return -kEPERM; // joining a group that is not in our session
     target->pgid.store(new_pgid, std::memory_order_relaxed);
+    pid_join_group(new_pgid); // the number stays held while the group has members
     return 0;
 }
 
