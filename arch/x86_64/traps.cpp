@@ -10,6 +10,7 @@
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/panic.h"
+#include "kernel/sched/cputime.h"
 #include "kernel/sched/sched.h"
 #include "kernel/selftest.h"
 #include "kernel/user/signal.h"
@@ -111,8 +112,10 @@ void handle_trap(x86::TrapFrame* frame) {
         arch::fault_was_protection(frame->error) && !uaccess_rip(frame->rip))
         report_exception(*frame);
     // A user-half fault may be the VM's to resolve (zero fill, copy-on-write).
-    if (v == 14 && kernel::vm::handle_page_fault(read_cr2(), frame->error))
+    if (v == 14 && kernel::vm::handle_page_fault(read_cr2(), frame->error)) {
+        kernel::sched::cputime::minor_fault(); // ru_minflt
         return;
+    }
     if (v < 32 && from_user) // the process dies, not the kernel
         kernel::user::user_fault(kExceptionNames[v], frame->rip, v == 14 ? read_cr2() : 0);
     // A bad user pointer in copy_{from,to}_user: the copy stops and returns EFAULT.
@@ -151,9 +154,14 @@ void handle_trap(x86::TrapFrame* frame) {
 } // namespace
 
 extern "C" void x86_64_trap_dispatch(x86::TrapFrame* frame) {
+    const bool from_user = frame->cs & 3;
+    if (from_user)
+        kernel::sched::cputime::enter_from_user();
     handle_trap(frame);
     // Back to user mode: pending signals first (this return is IRETQ anyway).
     // Not from an NMI or machine check: they may have hit anywhere.
-    if ((frame->cs & 3) && frame->vector != 2 && frame->vector != 18)
+    if (from_user && frame->vector != 2 && frame->vector != 18)
         kernel::user::exit_to_user(frame, -1);
+    if (from_user)
+        kernel::sched::cputime::return_to_user();
 }

@@ -4,6 +4,7 @@
 // found from the stack alone.
 #include "arch/user_frame.h"
 
+#include "kernel/sched/cputime.h"
 #include "traps.h"
 
 static_assert(sizeof(x86::TrapFrame) == arch::kUserFrameSize, "arch/user_frame.h");
@@ -20,6 +21,7 @@ void copy_syscall_frame(void* dst, uintptr_t stack_top, uint64_t result) {
 }
 
 void resume_user_frame(const void* frame) {
+    kernel::sched::cputime::return_to_user();
     x86_64_resume_user_frame(static_cast<const x86::TrapFrame*>(frame));
 }
 

@@ -7,6 +7,7 @@
 #include "arch/pte.h"
 #include "arch/user.h"
 #include "descriptors.h"
+#include "kernel/sched/cputime.h"
 #include "kernel/user/signal.h"
 #include "kernel/user/syscall.h"
 #include "layout.h"
@@ -117,6 +118,7 @@ void set_user_tls(uint64_t value) {
 }
 
 void enter_user(uintptr_t entry, uintptr_t sp) {
+    kernel::sched::cputime::return_to_user();
     x86_64_enter_user(entry, sp);
 }
 
@@ -141,6 +143,7 @@ uintptr_t user_return_limit() {
 
 // Returns non-zero when the frame must go back by IRETQ (syscall_entry.S).
 extern "C" uint64_t x86_64_syscall_dispatch(x86::TrapFrame* f) {
+    kernel::sched::cputime::enter_from_user();
     const uint64_t nr = f->rax;
     const uint64_t args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
     f->rax = static_cast<uint64_t>(kernel::user::syscall(nr, args));
@@ -149,5 +152,6 @@ extern "C" uint64_t x86_64_syscall_dispatch(x86::TrapFrame* f) {
     // rt_sigreturn takes RIP from user memory: never let it through.
     if (f->rip >= arch::user_return_limit())
         kernel::user::user_fault("bad return address", f->rip, 0);
+    kernel::sched::cputime::return_to_user();
     return rewritten;
 }

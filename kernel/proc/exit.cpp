@@ -5,6 +5,7 @@
 #include "kernel/proc/proc.h"
 #include "kernel/sched/sched.h"
 #include "kernel/user/file.h"
+#include "kernel/user/rusage.h"
 #include "kernel/user/signal.h"
 #include "kernel/vm/tlb.h"
 
@@ -33,6 +34,7 @@ void exit1(Process* p, int wait_status) {
     // Off the space before a reaper frees it; the FPU area goes with the process.
     vm::activate(nullptr);
     sched::current()->fpu = nullptr;
+    user::fold_exiting_thread(p); // p's own usage is final: the parent's wait reads it
     // The dead list's push (release) publishes exit_status and the rest to
     // the reaper. From here on this thread does not touch p.
     push_dead(p);

@@ -24,7 +24,8 @@ void reparent_children(Process* p);
 [[noreturn]] void exit1(Process* p, int wait_status);
 // wait4: pid > 0, -1, 0, < -1; options as Linux; status and rusage user pointers.
 long wait4(long pid, uintptr_t status, uint64_t options, uintptr_t rusage);
-long waitid(uint64_t idtype, long id, uintptr_t info, uint64_t options);
+// waitid: siginfo and (Linux's fifth argument) rusage user pointers.
+long waitid(uint64_t idtype, long id, uintptr_t info, uint64_t options, uintptr_t rusage);
 long setpgid(long pid, long pgid);
 long getpgid(long pid);
 long kill(long pid, long sig);

@@ -4,9 +4,11 @@
 // Linux semantics (kernel/exit.c): a found zombie is reaped before its
 // status is stored, so a bad status pointer gives EFAULT with the child gone.
 #include <limits.h>
+#include <stddef.h>
 
 #include "kernel/proc/proc.h"
 #include "kernel/user/errno.h"
+#include "kernel/user/rusage.h"
 #include "kernel/user/signal.h"
 #include "kernel/user/uaccess.h"
 
@@ -115,17 +117,6 @@ long dowait(Process* me, Match match, const Want& want, Found* out) {
     }
 }
 
-long put_rusage(uintptr_t ru, const RusageLite& u) {
-    uint64_t r[18] = {}; // struct rusage: two timevals, then 14 longs
-    r[0] = u.utime_ns / 1000000000;
-    r[1] = u.utime_ns % 1000000000 / 1000;
-    r[2] = u.stime_ns / 1000000000;
-    r[3] = u.stime_ns % 1000000000 / 1000;
-    r[4 + 4] = u.minflt;
-    r[4 + 12] = u.nvcsw;
-    return copy_to_user(ru, r, sizeof r);
-}
-
 } // namespace
 
 long wait4(long pid, uintptr_t status, uint64_t options, uintptr_t ru) {
@@ -154,7 +145,7 @@ long wait4(long pid, uintptr_t status, uint64_t options, uintptr_t ru) {
     return f.pid;
 }
 
-long waitid(uint64_t idtype, long id, uintptr_t info, uint64_t options) {
+long waitid(uint64_t idtype, long id, uintptr_t info, uint64_t options, uintptr_t ru) {
     constexpr uint64_t kPAll = 0, kPPid = 1, kPPgid = 2;
     if (options &
         ~(kWNoHang | kWUntraced | kWExited | kWContinued | kWNoWait | kWNoThread | kWAll | kWClone))
@@ -186,13 +177,16 @@ long waitid(uint64_t idtype, long id, uintptr_t info, uint64_t options) {
     const long r = dowait(me, m, want, &f);
     if (r < 0)
         return r;
+    if (r == 1 && ru && put_rusage(ru, f.usage) < 0)
+        return -kEFAULT;
     if (!info)
         return 0;
-    // siginfo_t for SIGCHLD: signo, errno, code, then pid, uid, status, utime, stime.
+    // siginfo_t for SIGCHLD: signo, errno, code, then pid, uid, status. Linux
+    // writes just these (si_utime and si_stime stay as they were), and zeros
+    // when WNOHANG found nothing.
     struct {
         int32_t signo, err, code, pad;
-        int32_t pid, uid, status, pad2;
-        int64_t utime, stime;
+        int32_t pid, uid, status;
     } si{};
     if (r == 1) {
         si.signo = kSigChld;
@@ -211,10 +205,10 @@ long waitid(uint64_t idtype, long id, uintptr_t info, uint64_t options) {
         default:
             si.status = kSigCont;
         }
-        si.utime = static_cast<int64_t>(f.usage.utime_ns / 10000000); // clock ticks (100 Hz)
-        si.stime = static_cast<int64_t>(f.usage.stime_ns / 10000000);
     }
-    if (copy_to_user(info, &si, sizeof si) < 0)
+    constexpr size_t kHead = offsetof(decltype(si), pad), kFields = offsetof(decltype(si), pid);
+    if (copy_to_user(info, &si, kHead) < 0 ||
+        copy_to_user(info + kFields, &si.pid, sizeof si - kFields) < 0)
         return -kEFAULT;
     return 0;
 }

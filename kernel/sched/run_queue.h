@@ -7,6 +7,7 @@
 
 #include "kernel/sched/lock_stats.h"
 #include "kernel/sched/thread.h"
+#include "kernel/sched/waitq.h"
 
 namespace kernel::sched {
 
@@ -28,6 +29,7 @@ struct RunQueue {
     std::atomic<bool> ready{false};        // its CPU runs the scheduler
     std::atomic<bool> need_resched{false}; // switch at the next chance
     uint32_t place_cursor = 0;             // place_new_thread(), this CPU only
+    WaitQueue tick_waiters;                // tick_queue(): woken at every tick
 
     // switches, ticks and freed are written only by this CPU with interrupts off (bump_local);
     // stats read them from anywhere.

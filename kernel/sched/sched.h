@@ -50,6 +50,13 @@ void yield();
 bool can_block();
 [[noreturn]] void exit_thread();
 
+// This CPU's tick queue, woken at every timer tick: a sleep with a deadline
+// (there is no timer wheel yet) waits on it until the clock passes the
+// deadline, off the CPU in between. The queue stays the one named even if
+// the sleeper later runs elsewhere: its CPU's tick still wakes it.
+class WaitQueue;
+WaitQueue& tick_queue();
+
 // Puts a Sleeping thread back on its CPU's run queue (IPI if remote).
 // Returns false if it was not sleeping. For wait queues.
 bool wake_up(Thread* t);

@@ -18,6 +18,7 @@
 #include "kernel/lf_platform.h"
 #include "kernel/mm/heap.h"
 #include "kernel/panic.h"
+#include "kernel/sched/cputime.h"
 #include "kernel/sched/preempt.h"
 #include "kernel/sched/run_queue.h"
 #include "kernel/sched/sched.h"
@@ -75,6 +76,7 @@ void finish_switch() {
     Cpu& cpu = this_cpu();
     cpu.stack_bottom = rq.current->stack.bottom;
     cpu.stack_top = rq.current->stack.top;
+    cputime::switch_in(rq.current);
     rq.lock.unlock();
     reap_dead();
     switch_hooks.run();
@@ -279,6 +281,13 @@ Thread* spawn(void (*entry)(void*), void* arg, const SpawnOptions& options) {
     return t;
 }
 
+WaitQueue& tick_queue() {
+    const arch::IrqState irq = arch::irq_save();
+    WaitQueue& q = local_rq().tick_waiters;
+    arch::irq_restore(irq);
+    return q;
+}
+
 Thread* current() {
     const arch::IrqState irq = arch::irq_save();
     Thread* t = local_rq().current;
@@ -317,6 +326,7 @@ void schedule() {
     }
     rq.current = next;
     RunQueue::bump_local(rq.switches);
+    cputime::switch_out(prev);
     // The kernel never touches FPU registers: they still hold prev's state.
     if (prev->fpu)
         arch::fpu_save(prev->fpu);
@@ -391,6 +401,7 @@ void kick(Thread* t) {
 void on_timer_tick() {
     RunQueue& rq = local_rq();
     RunQueue::bump_local(rq.ticks);
+    rq.tick_waiters.wake_all(); // before the slice check: a woken sleeper is queued now
     if (preempt_count() == 0)
         tick_hooks.run();
     else if (tick_hooks.count)

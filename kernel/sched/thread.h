@@ -17,6 +17,17 @@ enum class ThreadState : uint8_t {
     Dead,     // parked on its CPU's dead queue, freed by that CPU's switch tail
 };
 
+// CPU time and switches of one thread, in cycles of arch::cycle_counter().
+// Charged at each entry from user mode, return to user mode and context
+// switch (kernel/sched/cputime.cpp); written only by the thread itself (or
+// by its CPU's scheduler while it switches out), so plain fields.
+struct CpuTimes {
+    uint64_t stamp = 0;             // start of the interval not charged yet
+    uint64_t user = 0, system = 0;  // cycles
+    uint64_t minflt = 0;            // page faults the VM resolved for it
+    uint64_t nvcsw = 0, nivcsw = 0; // switched out blocking / still runnable
+};
+
 struct Thread {
     uintptr_t saved_sp = 0; // valid while switched out (arch/context.h)
     Stack stack{};          // where it runs (exception reports check its guard page)
@@ -37,6 +48,7 @@ struct Thread {
     // A user thread's FPU/SSE save area (arch/fpu.h), or nullptr: saved when
     // the thread is switched out, restored when it is switched back.
     void* fpu = nullptr;
+    CpuTimes times; // kernel/sched/cputime.h: only this thread writes it
 
     Thread* run_next = nullptr;                 // run queue link, under the run queue's lock
     Thread* wait_next = nullptr;                // wait queue link, under the wait queue's lock

@@ -39,15 +39,17 @@ struct SigSource {
     int32_t status = 0; // SIGCHLD: exit code or signal
 };
 
-// What wait4 reports in struct rusage (only what is tracked so far).
+// What getrusage and wait4 report in struct rusage (only what is tracked;
+// kernel/user/rusage.h).
 struct RusageLite {
     uint64_t utime_ns = 0, stime_ns = 0;
-    uint64_t minflt = 0, nvcsw = 0;
+    uint64_t minflt = 0, nvcsw = 0, nivcsw = 0;
     void add(const RusageLite& o) {
         utime_ns += o.utime_ns;
         stime_ns += o.stime_ns;
         minflt += o.minflt;
         nvcsw += o.nvcsw;
+        nivcsw += o.nivcsw;
     }
 };
 
@@ -88,8 +90,8 @@ struct Process : scythe::lf::RcuHashNode<> {
     bool orphans_moved = false; // exit moved the children away: adopt no more
     std::atomic<ProcState> state{ProcState::Live};
     int exit_status = 0;       // Linux wait status, written before the process is dead-listed
-    RusageLite self;           // this process's own usage
-    RusageLite children_total; // folded in by wait from reaped children (own lock)
+    RusageLite self;           // its exited threads' usage (exit1 folds the last one in)
+    RusageLite children_total; // folded in by its own wait from reaped children
 
     // Waiting for children: a waiter samples wait_gen, scans, and sleeps until
     // it changes; whoever changes a child's state bumps it and wakes (DragonFly).

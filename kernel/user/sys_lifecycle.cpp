@@ -29,7 +29,7 @@ long sys_wait4(SyscallArgs a) {
 
 long sys_waitid(SyscallArgs a) {
     return proc::waitid(static_cast<uint32_t>(a[0]), static_cast<int32_t>(a[1]), a[2],
-                        static_cast<uint32_t>(a[3]));
+                        static_cast<uint32_t>(a[3]), a[4]);
 }
 
 long sys_setpgid(SyscallArgs a) {

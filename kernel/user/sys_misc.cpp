@@ -1,5 +1,6 @@
 // Time, scheduling and the system: clocks count from boot (no RTC read yet),
-// sleeps yield the CPU until the deadline passes.
+// the CPU-time clocks read the caller's accounting (rusage.h), sleeps wait on
+// the tick (sched::tick_queue) and yield through the last fraction of a tick.
 #include "arch/time.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
@@ -7,7 +8,9 @@
 #include "kernel/power.h"
 #include "kernel/proc/proc.h"
 #include "kernel/sched/sched.h"
+#include "kernel/sched/waitq.h"
 #include "kernel/user/process.h"
+#include "kernel/user/rusage.h"
 #include "kernel/user/signal.h"
 #include "kernel/user/syscall.h"
 #include "kernel/user/syscalls.h"
@@ -20,19 +23,31 @@ struct Timespec {
     int64_t sec, nsec;
 };
 constexpr int64_t kNsPerSec = 1'000'000'000;
-constexpr uint64_t kClockBoottime = 7, kTimerAbstime = 1;
+constexpr uint64_t kClockProcessCputime = 2, kClockThreadCputime = 3, kClockBoottime = 7;
+constexpr uint64_t kTimerAbstime = 1;
+constexpr uint64_t kTickNs = kNsPerSec / sched::kTickHz;
 
 // Sleeps until the monotonic clock reaches `deadline_ns` or a signal is
-// pending (false). Yields rather than blocking on a timer: there is no timer
-// wheel yet.
+// pending (false). There is no timer wheel yet: whole ticks are slept off
+// the CPU on this CPU's tick queue (not CPU time for the sleeper), and the
+// last fraction of a tick is spent yielding, for precision.
 bool sleep_until(uint64_t deadline_ns) {
-    const Process* p = current_process();
-    while (arch::monotonic_ns() < deadline_ns) {
+    Process* p = current_process();
+    for (;;) {
+        const uint64_t now = arch::monotonic_ns();
+        if (now >= deadline_ns)
+            return true;
         if (p && signal_pending(p))
             return false;
-        sched::yield();
+        if (deadline_ns - now <= kTickNs) {
+            sched::yield();
+            continue;
+        }
+        const bool woken = wait_interruptible(
+            sched::tick_queue(), [&] { return arch::monotonic_ns() + kTickNs >= deadline_ns; });
+        if (!woken)
+            return false;
     }
-    return true;
 }
 
 // An interrupted relative sleep: the time left goes to *rem (if given), and
@@ -61,11 +76,18 @@ long read_timespec(uintptr_t user, uint64_t* ns) {
 } // namespace
 
 long sys_clock_gettime(SyscallArgs a) {
-    // REALTIME, MONOTONIC, the CPU-time clocks, MONOTONIC_RAW, the COARSE
-    // ones and BOOTTIME all read the one boot clock for now.
+    // REALTIME, MONOTONIC, MONOTONIC_RAW, the COARSE ones and BOOTTIME all
+    // read the one boot clock for now; the CPU-time clocks the caller's usage.
     if (a[0] > kClockBoottime)
         return -kEINVAL;
-    const uint64_t ns = arch::monotonic_ns();
+    uint64_t ns;
+    if (a[0] == kClockProcessCputime || a[0] == kClockThreadCputime) {
+        const RusageLite u = a[0] == kClockProcessCputime ? process_usage_now(current_process())
+                                                          : thread_usage_now();
+        ns = u.utime_ns + u.stime_ns;
+    } else {
+        ns = arch::monotonic_ns();
+    }
     const Timespec ts{static_cast<int64_t>(ns / kNsPerSec), static_cast<int64_t>(ns % kNsPerSec)};
     return copy_to_user(a[1], &ts, sizeof ts);
 }

@@ -48,6 +48,8 @@ struct Table {
         e[61] = {sys_wait4, "wait4"};
         e[62] = {sys_kill, "kill"};
         e[63] = {sys_uname, "uname"};
+        e[98] = {sys_getrusage, "getrusage"};
+        e[100] = {sys_times, "times"};
         e[102] = {sys_getuid, "getuid"};
         e[104] = {sys_getuid, "getgid"};
         e[107] = {sys_getuid, "geteuid"};

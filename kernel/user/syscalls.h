@@ -61,5 +61,8 @@ long sys_sched_yield(SyscallArgs a);
 long sys_sched_getaffinity(SyscallArgs a);
 long sys_uname(SyscallArgs a);
 long sys_reboot(SyscallArgs a);
+// sys_rusage.cpp: CPU time and resource usage
+long sys_getrusage(SyscallArgs a);
+long sys_times(SyscallArgs a);
 
 } // namespace kernel::user
