@@ -8,7 +8,7 @@ namespace {
 
 constexpr const char* kKnownKeys[] = {
     "console", "quiet",  "test",      "maxcpus",    "smp_timeout_ms", "nox2apic",
-    "init",    "rdinit", "lifecycle", "watchdog_s", "pid_max",
+    "init",    "rdinit", "lifecycle", "watchdog_s", "pid_max",        "fail_fork",
 };
 
 constexpr int kMaxLine = 512;

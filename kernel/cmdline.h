@@ -32,6 +32,8 @@
 //                        off otherwise
 //   pid_max=N            pids wrap around below N (301 .. 4194304, default 32768, as
 //                        Linux's kernel.pid_max); kernel/proc/pid_alloc.h
+//   fail_fork=N          debugging: every Nth fork by a process other than init fails
+//                        with ENOMEM at its process, address-space or thread step in turn
 #pragma once
 
 #include <stdint.h>

@@ -10,10 +10,15 @@
  *                             and every one is reaped with status 0, then ECHILD
  *   TEST fork_after_limit ok  with everything reaped, fork works again (a child that exits at
  *                             once, one blocked on a pipe until released)
+ *   TEST fork_enomem ok       60 forks, each child reaped at once: every failure is ENOMEM
+ *                             and leaves nothing behind (ECHILD at the end); with
+ *                             --expect-enomem at least 3 must fail (Scythe's fail_fork=N boot
+ *                             option injects them: the process, space and thread steps in turn)
  *   FORK_LIMIT children=N     how many children the limit allowed (N varies with the kernel)
  *   FORK_LIMIT tests=N passed=P failed=F skipped=S
  *
- * Options: --max N (give up without EAGAIN after N children; default 8192), and check.h's
+ * Options: --max N (give up without EAGAIN after N children; default 8192), --expect-enomem,
+ * and check.h's
  * --only / --skip / --list. The kernel's leak check at power-off then proves that the pages,
  * objects, pids and slots of the whole crowd came back (tests/boot: user_fork_limit_*).
  */
@@ -24,6 +29,7 @@
 #include "check.h"
 
 static long max_children = 8192;
+static int expect_enomem;
 
 static void test_limit(void)
 {
@@ -94,7 +100,35 @@ static void test_after(void)
 	end();
 }
 
+static void test_enomem(void)
+{
+	begin("fork_enomem");
+	long ok = 0, enomem = 0, other = 0;
+	int other_errno = 0;
+	for (int i = 0; i < 60; i++) {
+		pid_t p = fork();
+		if (p == 0)
+			_exit(3);
+		if (p > 0) {
+			ok++;
+			expect_wait("a child between failures", p, 0, p, 0, 3 << 8);
+		} else if (errno == ENOMEM) {
+			enomem++;
+		} else {
+			other++;
+			other_errno = errno;
+		}
+	}
+	EXPECT(other == 0, "%ld forks failed with errno %d, not ENOMEM", other, other_errno);
+	EXPECT(ok > 0, "no fork succeeded");
+	EXPECT(!expect_enomem || enomem >= 3, "%ld of 60 forks failed with ENOMEM, expected at least 3",
+	       enomem);
+	expect_wait("no children left", -1, 0, -1, ECHILD, 0);
+	end();
+}
+
 static const struct check_test tests[] = {
+	{"fork_enomem", test_enomem},
 	{"limit_eagain", test_limit},
 	{"fork_after_limit", test_after},
 };
@@ -102,9 +136,11 @@ static const struct check_test tests[] = {
 int main(int argc, char **argv)
 {
 	int n = 1;
-	for (int i = 1; i < argc; i++) { /* take --max, leave the rest to check_main */
+	for (int i = 1; i < argc; i++) { /* take ours, leave the rest to check_main */
 		if (!strcmp(argv[i], "--max") && i + 1 < argc)
 			max_children = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--expect-enomem"))
+			expect_enomem = 1;
 		else
 			argv[n++] = argv[i];
 	}

@@ -50,7 +50,8 @@ long fork(bool vfork) {
         release_slot();
         return -kEAGAIN;
     }
-    void* mem = kzalloc(sizeof(Process));
+    const ForkFault fault = fork_fault(parent); // fail_fork=N (debugging): injected failures
+    void* mem = fault == ForkFault::Process ? nullptr : kzalloc(sizeof(Process));
     if (!mem) {
         pid_free(number); // never published
         release_slot();
@@ -58,7 +59,7 @@ long fork(bool vfork) {
     }
     Process* child = new (mem) Process;
     count_process_allocated();
-    child->space = parent->space->clone_cow();
+    child->space = fault == ForkFault::Space ? nullptr : parent->space->clone_cow();
     if (!child->space) {
         child->~Process();
         kfree(child);
@@ -90,7 +91,7 @@ long fork(bool vfork) {
         parent->vfork_pending.store(true, std::memory_order_relaxed);
         child->vfork_parent.store(parent, std::memory_order_relaxed);
     }
-    if (!start_process_thread(child)) {
+    if (fault == ForkFault::Thread || !start_process_thread(child)) {
         parent->vfork_pending.store(false, std::memory_order_relaxed);
         {
             smp::IrqSpinGuard g(tree_lock(*parent));

@@ -10,6 +10,7 @@
 #include "kernel/lf_platform.h"
 #include "kernel/mm/heap.h"
 #include "kernel/panic.h"
+#include "kernel/proc/proc.h"
 #include "kernel/proc/seed.h"
 #include "kernel/sched/sched.h"
 #include "kernel/sched/waitq.h"
@@ -32,6 +33,9 @@ std::atomic<uint32_t> slots_used{0};
 // shared cache line to the path it counts; summed only when read.
 using Counter = scythe::lf::PerCpuCounter<LfPlatform>;
 Counter processes_live, reaped_total, forks_total;
+
+uint64_t fail_fork_every = 0;             // fail_fork=N, read once at early_init
+std::atomic<uint64_t> faultable_forks{0}; // counted only when fail_fork is on
 
 void count(Counter& c, int64_t delta) {
     LfPlatform::IrqGuard irq; // fork, reapers and RCU callbacks all count: any context
@@ -105,7 +109,20 @@ void early_init() {
     else if (const char* v = cmdline::value("lifecycle");
              v && !cmdline::equals("lifecycle", "scalable"))
         kprintf("lifecycle: unknown lifecycle=%s, using scalable\n", v);
+    fail_fork_every = cmdline::number("fail_fork", 0);
+    if (fail_fork_every)
+        kprintf("lifecycle: fail_fork=%lu: one fork in %lu (not init's) fails (debugging)\n",
+                fail_fork_every, fail_fork_every);
     register_rcu_hooks();
+}
+
+ForkFault fork_fault(const Process* parent) {
+    if (fail_fork_every == 0 || parent == init_process())
+        return ForkFault::None;
+    const uint64_t n = faultable_forks.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (n % fail_fork_every != 0)
+        return ForkFault::None;
+    return static_cast<ForkFault>(1 + n / fail_fork_every % 3); // the three steps in turn
 }
 
 void start_reapers() {

@@ -106,6 +106,7 @@ void pid_join_groups_of(Process* p);
 struct PidNumberStats {
     int pid_max;
     uint64_t wraps, free, groups, dropped;
+    uint64_t cached; // in CPUs' batches and freed buffers: read only when nothing forks or exits
 };
 PidNumberStats pid_number_stats();
 void pid_insert(Process* p);
@@ -124,6 +125,13 @@ void pid_table_resize(unsigned order);
 // report_counts' RCU barrier: "lifecycle: leak check: ...".
 void leak_baseline_on_init_fork();
 void leak_check_report();
+
+// fail_fork=N (debugging, off by default): every Nth fork by a process other
+// than init fails at one of its allocation steps in turn (the process, the
+// address space, the thread), as if memory had run out, so that a test can
+// show each undo path gives everything back. Counted only when on.
+enum class ForkFault : uint8_t { None, Process, Space, Thread };
+ForkFault fork_fault(const Process* parent);
 
 // The dying thread hands its process to a reaper. Interrupts off.
 void push_dead(Process* p);

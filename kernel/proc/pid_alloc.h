@@ -47,6 +47,7 @@
 //                          every process in the table, concurrently with forks and exits; must
 //                          not block
 //   stats                  any CPU; a racy snapshot
+//   cached_numbers         caller-serialised (nothing allocates or frees meanwhile)
 #pragma once
 
 #include <atomic>
@@ -167,6 +168,15 @@ public:
                 ngroups_snapshot_.load(std::memory_order_relaxed),
                 scans_.load(std::memory_order_relaxed),
                 dropped_.load(std::memory_order_relaxed)};
+    }
+
+    // Numbers sitting in the CPUs' batches and freed buffers. Caller-serialised: only when no
+    // CPU allocates or frees (a leak check: then Free + cached + groups + live pids must be
+    // every number, pid_max - 1).
+    std::int64_t cached_numbers() const noexcept {
+        std::int64_t n = 0;
+        local_.for_each([&n](std::size_t, const Local& l) { n += (l.count - l.next) + l.nfreed; });
+        return n;
     }
 
 private:

@@ -113,7 +113,8 @@ void pid_join_groups_of(Process* p) {
 
 PidNumberStats pid_number_stats() {
     const scythe::proc::PidStats s = pid_numbers().stats();
-    return {s.pid_max, s.wraps, uint64_t(s.free), s.groups, s.dropped};
+    return {s.pid_max, s.wraps,   uint64_t(s.free),
+            s.groups,  s.dropped, uint64_t(pid_numbers().cached_numbers())};
 }
 
 void pid_insert(Process* p) {

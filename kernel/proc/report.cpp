@@ -191,6 +191,13 @@ void leak_check_report() {
     if (now.stacks_live != baseline.stacks_live)
         LEAK_FAIL("thread stacks: %lu in use, %lu at the baseline", now.stacks_live,
                   baseline.stacks_live);
+    // pid numbers: every one is free, cached in a CPU's batch or freed buffer, kept as a
+    // group, or in use (only init's now): a fork that failed part-way must give its back.
+    const PidNumberStats n = pid_number_stats();
+    const uint64_t numbers = n.free + n.cached + n.groups + c.pids;
+    if (numbers != uint64_t(n.pid_max - 1))
+        LEAK_FAIL("pid numbers: %ld of %d unaccounted", int64_t(n.pid_max - 1) - int64_t(numbers),
+                  n.pid_max - 1);
 
     kprintf("lifecycle: leak ledger: free pages %lu -> %lu, slab pages %lu -> %lu, %lu new stack "
             "pages, %lu new kernel table pages, init's pages %ld -> %ld, regions %ld -> %ld\n",
@@ -199,8 +206,10 @@ void leak_check_report() {
             now.init_regions);
 #undef LEAK_FAIL
     if (!why[0])
-        kprintf("lifecycle: leak check: pages ok (%lu -> %lu), objects ok (%lu -> %lu)\n",
-                baseline.pages(), now.pages(), objects_expected, now.live_total);
+        kprintf("lifecycle: leak check: pages ok (%lu -> %lu), objects ok (%lu -> %lu), pid "
+                "numbers ok (%lu free, %lu cached, %lu groups, %lu in use)\n",
+                baseline.pages(), now.pages(), objects_expected, now.live_total, n.free, n.cached,
+                n.groups, c.pids);
     else
         kprintf("lifecycle: leak check FAILED: %s (pages %lu -> %lu, objects %lu -> %lu)\n", why,
                 baseline.pages(), now.pages(), objects_expected, now.live_total);
