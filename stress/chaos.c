@@ -12,6 +12,9 @@
  *                 WNOHANG) in a loop) while the parent sleeps in sigsuspend
  *   orphans       chains whose middle members die first (some by SIGKILL),
  *                 leaving orphans of orphans for init to reap
+ *   threads       a child with several threads (some ending on their own,
+ *                 one calling exit) killed at a random moment: its status
+ *                 is the exit code or the signal, and no thread outlives it
  *
  *   chaos [--workers N] [--seconds S]
  *
@@ -25,6 +28,7 @@
  * the kernel reports must be one of the legal outcomes.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -32,9 +36,9 @@
 
 #include "common.h" /* user/common.h */
 
-enum { KILL_RACE, EXIT_RACE, STOP_RACE, SIGCHLD_REAP, ORPHANS, N_SCENARIOS };
+enum { KILL_RACE, EXIT_RACE, STOP_RACE, SIGCHLD_REAP, ORPHANS, THREADS, N_SCENARIOS };
 static const char *const scenario_names[N_SCENARIOS] = {"kill_race", "exit_race", "stop_race", "sigchld",
-							"orphans"};
+							"orphans",   "threads"};
 
 struct report {
 	uint32_t worker, errors;
@@ -252,6 +256,50 @@ static void orphans(void)
 		error("orphans: mid's status", st, sig);
 }
 
+static void *thread_work(void *arg)
+{
+	unsigned spins = (unsigned)(uintptr_t)arg;
+	for (unsigned i = 0; i < spins; i++)
+		getppid();
+	if (spins % 3 == 0)
+		pthread_exit(NULL);
+	return NULL;
+}
+
+static void *thread_exit_process(void *arg)
+{
+	unsigned spins = (unsigned)(uintptr_t)arg;
+	for (unsigned i = 0; i < spins; i++)
+		getppid();
+	_exit(42); /* exit_group from a thread, racing the others and the parent's kill */
+}
+
+/* A threaded child killed (or not) at a random moment. */
+static void threads(void)
+{
+	const unsigned n = 1 + rnd(4), spins = rnd(300), killer = rnd(3);
+	pid_t c = fork_retry();
+	if (c == 0) {
+		pthread_t t;
+		for (unsigned i = 0; i < n; i++)
+			pthread_create(&t, NULL, thread_work, (void *)(uintptr_t)(spins + i));
+		pthread_create(&t, NULL, thread_exit_process, (void *)(uintptr_t)spins);
+		for (;;)
+			pause();
+	}
+	if (c < 0)
+		return error("fork", errno, 0);
+	if (killer == 0)
+		kill(c, SIGKILL);
+	else if (killer == 1)
+		kill(c, SIGTERM);
+	int st;
+	if (wait_eintr(c, &st, 0) != c)
+		return error("threads: waitpid", errno, 0);
+	if (st != 42 << 8 && st != SIGKILL && st != SIGTERM)
+		error("threads: status", st, 0);
+}
+
 static int worker(unsigned idx, uint64_t run_ns, int go_fd, int report_fd)
 {
 	char c;
@@ -276,8 +324,11 @@ static int worker(unsigned idx, uint64_t run_ns, int go_fd, int report_fd)
 		case SIGCHLD_REAP:
 			sigchld_reap();
 			break;
-		default:
+		case ORPHANS:
 			orphans();
+			break;
+		default:
+			threads();
 		}
 		rep.rounds[s]++;
 	}

@@ -20,6 +20,10 @@ void copy_syscall_frame(void* dst, uintptr_t stack_top, uint64_t result) {
     __builtin_memcpy(dst, &copy, sizeof copy);
 }
 
+void set_frame_stack(void* frame, uintptr_t sp) {
+    static_cast<x86::TrapFrame*>(frame)->rsp = sp;
+}
+
 void resume_user_frame(const void* frame) {
     kernel::sched::cputime::return_to_user();
     x86_64_resume_user_frame(static_cast<const x86::TrapFrame*>(frame));

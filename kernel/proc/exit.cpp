@@ -16,8 +16,9 @@ using user::kSaNoCldWait;
 using user::kSigChld;
 using user::kSigIgn;
 
-bool parent_wants_no_zombies(const Process* parent) {
-    const user::SigAction& a = parent->actions[kSigChld - 1];
+bool parent_wants_no_zombies(Process* parent) {
+    const user::SigAction a =
+        user::get_action(parent, kSigChld); // its siglock, under the tree lock
     return a.handler == kSigIgn || (a.flags & kSaNoCldWait);
 }
 
@@ -34,7 +35,6 @@ void exit1(Process* p, int wait_status) {
     // Off the space before a reaper frees it; the FPU area goes with the process.
     vm::activate(nullptr);
     sched::current()->fpu = nullptr;
-    user::fold_exiting_thread(p); // p's own usage is final: the parent's wait reads it
     // The dead list's push (release) publishes exit_status and the rest to
     // the reaper. From here on this thread does not touch p.
     push_dead(p);
@@ -56,16 +56,17 @@ void reap(Process* p) {
             unlink_child(&parent, p);
         else
             p->state.store(user::ProcState::Zombie, std::memory_order_relaxed);
-        // release: a waiter that sees the new generation also sees the state.
-        parent.wait_gen.fetch_add(1, std::memory_order_release);
-        g.unlock_tree();
-        // SIGCHLD, then the wakeup (as Linux: a waiter that returns finds the
-        // signal pending).
+        // SIGCHLD before the tree lock goes (as Linux, under tasklist_lock):
+        // a waiter that finds the zombie finds the signal already sent, so
+        // it never arrives after the wait, when the parent may block it.
         const int status = p->exit_status;
         const bool killed = status & 0x7f;
         user::send_signal(&parent, kSigChld,
                           {killed ? user::kCldKilled : user::kCldExited, p->pid,
                            killed ? status & 0x7f : status >> 8 & 0xff});
+        // release: a waiter that sees the new generation also sees the state.
+        parent.wait_gen.fetch_add(1, std::memory_order_release);
+        g.unlock_tree();
         parent.child_wait.wake_all();
     }
     if (no_zombie)

@@ -20,18 +20,23 @@ namespace {
 
 using namespace user;
 
-// The copy of everything but the lifecycle fields (which start fresh).
-void copy_state(Process* child, const Process* parent) {
+// The copy of everything but the lifecycle fields (which start fresh). The
+// child's one thread is a copy of the calling thread (fork from any thread).
+void copy_state(Process* child, Process* parent, const UserThread* caller) {
     memcpy(child->name, parent->name, sizeof child->name);
     child->pgid.store(parent->pgid.load(std::memory_order_relaxed), std::memory_order_relaxed);
     child->sid.store(parent->sid.load(std::memory_order_relaxed), std::memory_order_relaxed);
-    child->brk_start = parent->brk_start;
-    child->brk = parent->brk;
-    child->mmap_floor = parent->mmap_floor;
-    child->fs_base = parent->fs_base;
-    // Signals: the mask and the actions; nothing pending (POSIX).
-    child->sigmask.store(parent->sigmask.load(std::memory_order_relaxed),
-                         std::memory_order_relaxed);
+    {
+        sched::MutexGuard g(parent->mm_lock);
+        child->brk_start = parent->brk_start;
+        child->brk = parent->brk;
+        child->mmap_floor = parent->mmap_floor;
+    }
+    child->main_thread.fs_base = caller->fs_base;
+    // Signals: the caller's mask, the actions; nothing pending (POSIX).
+    child->main_thread.sigmask.store(caller->sigmask.load(std::memory_order_relaxed),
+                                     std::memory_order_relaxed);
+    smp::IrqSpinGuard g(parent->siglock);
     child->sig_ignored.store(parent->sig_ignored.load(std::memory_order_relaxed),
                              std::memory_order_relaxed);
     memcpy(child->actions, parent->actions, sizeof child->actions);
@@ -69,13 +74,13 @@ long fork(bool vfork) {
         count_process_freed_directly();
         return -kENOMEM;
     }
-    copy_state(child, parent);
-    // The kernel never touches the FPU: the registers hold the parent's state.
-    arch::fpu_save(child->fpu);
-    arch::copy_syscall_frame(child->user_frame, sched::current()->stack.top, 0);
-    child->forked = true;
+    copy_state(child, parent, current_thread());
+    // The kernel never touches the FPU: the registers hold the caller's state.
+    arch::fpu_save(child->main_thread.fpu);
+    arch::copy_syscall_frame(child->main_thread.user_frame, sched::current()->stack.top, 0);
+    child->main_thread.forked = true;
     fds_copy(child, parent);
-    child->pid = number;
+    child->pid = child->main_thread.tid = number;
     child->parent.store(parent, std::memory_order_relaxed);
 
     // Publish: lookups by pid, then the parent's children list.
@@ -91,7 +96,7 @@ long fork(bool vfork) {
         parent->vfork_pending.store(true, std::memory_order_relaxed);
         child->vfork_parent.store(parent, std::memory_order_relaxed);
     }
-    if (fault == ForkFault::Thread || !start_process_thread(child)) {
+    if (fault == ForkFault::Thread || !start_user_thread(&child->main_thread)) {
         parent->vfork_pending.store(false, std::memory_order_relaxed);
         {
             smp::IrqSpinGuard g(tree_lock(*parent));

@@ -17,15 +17,15 @@ void report_job_event(Process* child, JobEvent event, int sig) {
         child->cont_report = true;
         child->stop_report = 0;
     }
-    parent.wait_gen.fetch_add(1, std::memory_order_release);
-    const bool quiet = parent.actions[user::kSigChld - 1].flags & user::kSaNoCldStop;
-    g.unlock_tree();
-    // The signal before the wakeup (as Linux): a waiter that returns finds
-    // SIGCHLD already pending.
+    // SIGCHLD before the tree lock goes: a waiter that takes the report
+    // finds the signal already sent (lock order: tree lock, then siglock).
+    const bool quiet = user::get_action(&parent, user::kSigChld).flags & user::kSaNoCldStop;
     if (!quiet)
         user::send_signal(&parent, user::kSigChld,
                           {event == JobEvent::Stopped ? user::kCldStopped : user::kCldContinued,
                            child->pid, sig});
+    parent.wait_gen.fetch_add(1, std::memory_order_release);
+    g.unlock_tree();
     parent.child_wait.wake_all();
 }
 

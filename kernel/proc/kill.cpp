@@ -57,13 +57,18 @@ long kill(long pid, long sig) {
     return k.found ? 0 : -kESRCH;
 }
 
-// One thread per process: a tid names its process, and tgkill's group must match.
+// tkill (tgid -1) and tgkill: one thread, found by its number (and its
+// process's, for tgkill) under RCU; the signal pends in that thread.
 long tgkill(long tgid, long tid, long sig) {
     if (sig < 0 || sig > kSignals || tid <= 0 || tgid == 0 || tgid < -1)
         return -kEINVAL;
-    if (tgid > 0 && tgid != tid)
+    KernelRcu::ReadGuard rd(rcu()); // a thread found stays valid (freed after a grace period)
+    UserThread* t = find_thread(static_cast<int>(tgid), static_cast<int>(tid));
+    if (!t)
         return -kESRCH;
-    return kill(tid, sig);
+    if (sig)
+        send_thread_signal(t, static_cast<int>(sig), {kSiTkill, current_process()->pid, 0});
+    return 0;
 }
 
 } // namespace kernel::proc

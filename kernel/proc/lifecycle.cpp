@@ -89,6 +89,12 @@ void seed_reaper(void*) {
 void free_process(scythe::lf::RcuHead* head) {
     Process* p = reinterpret_cast<user::ProcessRcu*>(head)->owner;
     pid_free(p->pid); // a grace period after the pid left the hash: nobody looks it up any more
+    if (user::UserThread* t = p->last_clone) { // a clone()d thread ended the process
+        if (t->owns_tid)
+            pid_free(t->tid);
+        t->~UserThread();
+        kfree(t);
+    }
     p->~Process();
     kfree(p);
     count(processes_live, -1);

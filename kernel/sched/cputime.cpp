@@ -72,6 +72,18 @@ CpuTimes now() {
     return c;
 }
 
+CpuTimes of(const Thread* t) {
+    // Another thread's counters, as last charged: plain 64-bit fields that
+    // only t writes, so a reader on another CPU sees each one whole.
+    CpuTimes c;
+    c.user = __atomic_load_n(&t->times.user, __ATOMIC_RELAXED);
+    c.system = __atomic_load_n(&t->times.system, __ATOMIC_RELAXED);
+    c.minflt = __atomic_load_n(&t->times.minflt, __ATOMIC_RELAXED);
+    c.nvcsw = __atomic_load_n(&t->times.nvcsw, __ATOMIC_RELAXED);
+    c.nivcsw = __atomic_load_n(&t->times.nivcsw, __ATOMIC_RELAXED);
+    return c;
+}
+
 uint64_t to_ns(uint64_t cycles) {
     const uint64_t hz = arch::cycles_per_second();
     // Split so cycles * 1e9 cannot overflow.

@@ -32,6 +32,9 @@ void minor_fault(); // the VM resolved a page fault for the running thread
 // system time: it is in the kernel to ask).
 CpuTimes now();
 
+// Another thread's times as last charged (getrusage of a threaded process).
+CpuTimes of(const Thread* t);
+
 uint64_t to_ns(uint64_t cycles);
 
 } // namespace kernel::sched::cputime

@@ -216,14 +216,26 @@ long pipe_create(File** read_end, File** write_end) {
     return 0;
 }
 
-File* fd_lookup(int fd) {
+File* fd_get(int fd) {
     Process* p = current_process();
     if (fd < 0 || fd >= kMaxFds)
         return nullptr;
-    return p->fds[fd];
+    smp::IrqSpinGuard g(p->fd_lock);
+    return p->fds[fd] ? file_get(p->fds[fd]) : nullptr;
+}
+
+File* fd_take(int fd) {
+    Process* p = current_process();
+    if (fd < 0 || fd >= kMaxFds)
+        return nullptr;
+    smp::IrqSpinGuard g(p->fd_lock);
+    File* f = p->fds[fd];
+    p->fds[fd] = nullptr;
+    return f;
 }
 
 int fd_install(Process* p, File* f) {
+    smp::IrqSpinGuard g(p->fd_lock);
     for (int fd = 0; fd < kMaxFds; fd++) {
         if (!p->fds[fd]) {
             p->fds[fd] = f;
@@ -233,17 +245,24 @@ int fd_install(Process* p, File* f) {
     return static_cast<int>(-kEMFILE);
 }
 
-void fds_copy(Process* child, const Process* parent) {
+void fds_copy(Process* child, Process* parent) {
+    smp::IrqSpinGuard g(parent->fd_lock);
     for (int fd = 0; fd < kMaxFds; fd++)
         child->fds[fd] = parent->fds[fd] ? file_get(parent->fds[fd]) : nullptr;
 }
 
 void fds_close_all(Process* p) {
+    // The last thread: nobody else uses the table, but a closing pipe end
+    // may sleep (its mutex), so the references drop outside the lock.
     for (int fd = 0; fd < kMaxFds; fd++) {
-        if (File* f = p->fds[fd]) {
+        File* f;
+        {
+            smp::IrqSpinGuard g(p->fd_lock);
+            f = p->fds[fd];
             p->fds[fd] = nullptr;
-            file_put(f);
         }
+        if (f)
+            file_put(f);
     }
 }
 

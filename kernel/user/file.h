@@ -29,11 +29,12 @@ long file_write(File* f, uintptr_t buf, size_t len); // bytes or -errno (EPIPE: 
 // Both ends of a new pipe (one reference each), or -ENOMEM.
 long pipe_create(File** read_end, File** write_end);
 
-// The fd table of the running process (only its own thread touches it).
-File* fd_lookup(int fd);             // nullptr if not open
+// The fd table of the running process, shared by its threads (under its
+// fd_lock; a File's own reference count keeps it alive while in use).
+File* fd_get(int fd);                // a new reference, or nullptr if not open
+File* fd_take(int fd);               // removes fd from the table: its reference, or nullptr
 int fd_install(Process* p, File* f); // lowest free fd (takes the reference), or -EMFILE
-void fds_copy(Process* child,
-              const Process* parent); // fork: every open fd, one more reference each
+void fds_copy(Process* child, Process* parent); // fork: every open fd, one more reference each
 void fds_close_all(Process* p);
 
 // Live pipes and files, for the leak report at power-off.

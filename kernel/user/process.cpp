@@ -24,27 +24,27 @@
 namespace kernel::user {
 namespace {
 
-// Makes this CPU ready to run p's thread in user mode. Interrupts off.
-void load_user_state(sched::Thread* t, Process* p) {
+// Makes this CPU ready to run user thread ut in user mode. Interrupts off.
+void load_user_state(sched::Thread* t, UserThread* ut) {
     arch::set_user_entry_stack(t->stack.top);
-    arch::set_user_tls(p->fs_base);
-    vm::activate(p->space);
+    arch::set_user_tls(ut->fs_base);
+    vm::activate(ut->process->space);
 }
 
 void user_thread_main(void* arg) {
-    Process* p = static_cast<Process*>(arg);
+    UserThread* ut = static_cast<UserThread*>(arg);
     arch::irq_disable();
     sched::Thread* t = sched::current();
-    p->thread = t;
-    t->fpu = p->fpu; // from now on the scheduler saves and restores it
-    load_user_state(t, p);
+    ut->kthread = t;
+    t->fpu = ut->fpu; // from now on the scheduler saves and restores it
+    load_user_state(t, ut);
     // Frames below us on this stack are dead from here on: the next entry
     // from user mode starts again at the stack's top.
-    if (p->forked) {
-        arch::fpu_restore(p->fpu);
-        arch::resume_user_frame(p->user_frame); // fork's child: the parent's registers, rax 0
+    if (ut->forked) {
+        arch::fpu_restore(ut->fpu);
+        arch::resume_user_frame(ut->user_frame); // fork's or clone's child: rax 0
     }
-    arch::enter_user(p->entry, p->initial_sp);
+    arch::enter_user(ut->entry, ut->initial_sp);
 }
 
 // The scheduler's switch hook: a user thread finds its own address space,
@@ -52,7 +52,7 @@ void user_thread_main(void* arg) {
 void on_switch() {
     sched::Thread* t = sched::current();
     if (t && t->entry == user_thread_main)
-        load_user_state(t, static_cast<Process*>(t->arg));
+        load_user_state(t, static_cast<UserThread*>(t->arg));
 }
 
 void cpu_init_call(void*) {
@@ -69,9 +69,16 @@ const char* base_name(const char* path) {
 
 } // namespace
 
-Process* current_process() {
+sched::LockClass process_mm_class("process_mm");
+
+UserThread* current_thread() {
     sched::Thread* t = sched::current();
-    return t && t->entry == user_thread_main ? static_cast<Process*>(t->arg) : nullptr;
+    return t && t->entry == user_thread_main ? static_cast<UserThread*>(t->arg) : nullptr;
+}
+
+Process* current_process() {
+    UserThread* ut = current_thread();
+    return ut ? ut->process : nullptr;
 }
 
 void process_init() {
@@ -106,7 +113,7 @@ long spawn_process(const char* path, const char* const* argv, const char* const*
         return err;
     }
     proc::count_process_allocated();
-    p->pid = proc::alloc_pid();
+    p->pid = p->main_thread.tid = proc::alloc_pid();
     // As on Linux, a process the kernel starts (init) is in process group 0, inherited from the
     // kernel itself, until it calls setpgid/setsid: wait4(0) and wait4(-getpgrp()) then agree.
     p->pgid.store(0, std::memory_order_relaxed);
@@ -119,25 +126,28 @@ long spawn_process(const char* path, const char* const* argv, const char* const*
     proc::pid_insert(p);
     strlcpy(p->name, base_name(path), sizeof p->name);
     p->space = img.space;
-    p->entry = img.entry;
-    p->initial_sp = img.stack_pointer;
+    p->main_thread.entry = img.entry;
+    p->main_thread.initial_sp = img.stack_pointer;
     p->brk_start = p->brk = img.brk;
     p->mmap_floor = kMmapTop;
     const int pid = p->pid;
-    arch::fpu_init_state(p->fpu);
-    if (!start_process_thread(p))
+    arch::fpu_init_state(p->main_thread.fpu);
+    if (!start_user_thread(&p->main_thread))
         panic("user: no memory to start %s", path);
     return pid;
 }
 
-bool start_process_thread(Process* p) {
+bool start_user_thread(UserThread* ut) {
     sched::SpawnOptions options;
-    options.name = p->name;
-    return sched::spawn(user_thread_main, p, options) != nullptr;
+    options.name = ut->process->name;
+    return sched::spawn(user_thread_main, ut, options) != nullptr;
 }
 
 void exit_process(int wait_status) {
-    Process* p = current_process();
+    group_exit(wait_status);
+}
+
+void last_thread_exit(Process* p, int wait_status) {
     const int code = wait_status >> 8 & 0xff, sig = wait_status & 0x7f;
     if (p->pid == 1) {
         if (sig)
@@ -160,10 +170,17 @@ long exec_image(const char* path, const char* const* argv, const char* const* en
     LoadedImage img;
     if (long err = load_elf(f->data, f->size, path, argv, envp, &img); err < 0)
         return err;
-    // Past the point of no return: the old image goes.
-    Process* p = current_process();
-    if (!p)
+    // Every other thread ends first (Linux's de_thread); a group exit that
+    // overtakes us ends this thread too, on its way back to user mode.
+    UserThread* me = current_thread();
+    if (!me)
         panic("exec from a kernel thread");
+    Process* p = me->process;
+    if (!become_single_threaded()) {
+        img.space->destroy();
+        return -kERestartNoIntr; // the pending SIGKILL ends us before the restart
+    }
+    // Past the point of no return: the old image goes.
     vm::AddressSpace* old = p->space;
     arch::irq_disable();
     p->space = img.space;
@@ -171,13 +188,13 @@ long exec_image(const char* path, const char* const* argv, const char* const* en
     arch::irq_enable();
     old->destroy();
     strlcpy(p->name, base_name(path), sizeof p->name);
-    p->entry = img.entry;
-    p->initial_sp = img.stack_pointer;
+    me->entry = img.entry;
+    me->initial_sp = img.stack_pointer;
     p->brk_start = p->brk = img.brk;
     p->mmap_floor = kMmapTop;
-    p->fs_base = 0;
-    p->clear_child_tid = 0;
-    p->forked = false;
+    me->fs_base = 0;
+    me->clear_child_tid = 0;
+    me->forked = false;
     reset_handlers_for_exec(p); // caught signals go back to the default; ignored stay ignored
     p->did_exec.store(true, std::memory_order_relaxed); // the parent's setpgid: EACCES from now
     proc::release_vfork_parent(p);
@@ -185,12 +202,12 @@ long exec_image(const char* path, const char* const* argv, const char* const* en
 }
 
 void enter_new_image() {
-    Process* p = current_process();
-    if (!p)
+    UserThread* me = current_thread();
+    if (!me)
         panic("exec from a kernel thread");
     arch::irq_disable();
-    load_user_state(sched::current(), p);
-    arch::enter_user(p->entry, p->initial_sp);
+    load_user_state(sched::current(), me);
+    arch::enter_user(me->entry, me->initial_sp);
 }
 
 void user_fault(const char* what, uintptr_t rip, uintptr_t addr) {

@@ -11,6 +11,7 @@
 #include "arch/fpu.h"
 #include "arch/signal.h"
 #include "arch/user_frame.h"
+#include "kernel/sched/mutex.h"
 #include "kernel/sched/thread.h"
 #include "kernel/sched/waitq.h"
 #include "kernel/vm/address_space.h"
@@ -59,27 +60,65 @@ enum class ProcState : uint8_t {
 };
 
 struct Process;
+extern sched::LockClass process_mm_class; // Process::mm_lock
+
+// One user thread of a process (clone with CLONE_THREAD makes more): a
+// kernel thread that enters user mode. The main thread is embedded in its
+// Process; the others are allocated by clone and freed a grace period after
+// they exit. Fields marked "own" are touched only by the thread itself.
+struct UserThread {
+    Process* process = nullptr;
+    int tid = 0;
+    bool owns_tid = false;            // a clone()d thread's own number (freed with it), not the pid
+    sched::Thread* kthread = nullptr; // set when it first runs
+    // How it starts: from `user_frame` (fork, clone) or at entry/initial_sp.
+    bool forked = false;
+    uintptr_t entry = 0, initial_sp = 0;
+
+    // Signals: the blocked set and the thread-directed pending set (tkill,
+    // tgkill); process-directed ones pend in the Process. Under the
+    // process's siglock for senders; own for the mask.
+    std::atomic<uint64_t> sigmask{0};
+    std::atomic<uint64_t> sig_pending{0};
+    sched::WaitQueue* sleeping_on = nullptr; // under siglock: an interruptible sleep's queue
+    uint64_t saved_sigmask = 0;              // own: rt_sigsuspend's mask to restore
+    bool restore_sigmask = false;
+    bool exiting = false;       // under siglock: off the thread list
+    UserThread* next = nullptr; // the process's thread list, under siglock
+    UserThread* prev = nullptr;
+
+    uint64_t fs_base = 0;          // own: thread pointer (arch_prctl ARCH_SET_FS, CLONE_SETTLS)
+    uintptr_t clear_child_tid = 0; // own: set_tid_address, CLONE_CHILD_CLEARTID
+    scythe::lf::RcuHead rcu{};     // a clone()d thread is freed a grace period after it exits
+    alignas(16) uint8_t user_frame[arch::kUserFrameSize] = {};
+    alignas(arch::kFpuStateAlign) uint8_t fpu[arch::kFpuStateSize] = {};
+};
+
 struct ProcessRcu { // standard layout: the RCU callback gets back to its process
     scythe::lf::RcuHead head;
     Process* owner;
 };
 
 struct Process : scythe::lf::RcuHashNode<> {
+    Process() {
+        main_thread.process = this;
+        threads = &main_thread;
+    }
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+
     int pid = 0;
     std::atomic<int> pgid{0};              // process group: pid of its leader
     std::atomic<Process*> parent{nullptr}; // changes only under the tree locks (reparenting)
     char name[32] = {};
-    std::atomic<int> sid{0};               // session: pid of its leader
-    std::atomic<bool> did_exec{false};     // since fork (setpgid's EACCES)
+    std::atomic<int> sid{0};                  // session: pid of its leader
+    std::atomic<bool> did_exec{false};        // since fork (setpgid's EACCES)
     std::atomic<bool> child_subreaper{false}; // prctl(PR_SET_CHILD_SUBREAPER): adopts orphans
     // vfork: the child names its sleeping parent until it execs or exits.
     std::atomic<Process*> vfork_parent{nullptr};
     std::atomic<bool> vfork_pending{false}; // in the parent
     sched::WaitQueue vfork_wait;            // the parent sleeps here
     vm::AddressSpace* space = nullptr;
-    sched::Thread* thread = nullptr;
-    uintptr_t entry = 0, initial_sp = 0;
-    bool forked = false; // starts from user_frame (fork) rather than entry/initial_sp
 
     // The process tree, under proc::tree_lock(*this) (its own lock, or the
     // seed design's global one): the children list and each child's state.
@@ -106,33 +145,40 @@ struct Process : scythe::lf::RcuHashNode<> {
     scythe::lf::DeadListHook<Process> dead_hook; // dead-process list -> reaper
     ProcessRcu rcu{{}, this};                    // freed a grace period after leaving the pid hash
 
-    // Signals (kernel/user/signal.cpp). Senders on any CPU take siglock; the
-    // pending and ignored sets are atomics the owner also reads without it.
+    // Signals and threads (kernel/user/signal.cpp, kernel/user/thread.cpp).
+    // siglock guards the thread list, the actions, the senders' bookkeeping
+    // and the group exit; the pending and ignored sets are atomics the
+    // threads also read without it.
     smp::SpinLock siglock;
-    std::atomic<uint64_t> sig_pending{0};
+    std::atomic<uint64_t> sig_pending{0}; // process-directed (kill)
     std::atomic<uint64_t> sig_ignored{
-        kDefaultIgnored};                    // disposition "ignore": senders discard them
-    std::atomic<uint64_t> sigmask{0};        // blocked; written only by the owner
-    std::atomic<bool> stopped{false};        // set and cleared under siglock
-    bool sig_dead = false;                   // under siglock: exiting, no more wakeups
-    sched::WaitQueue* sleeping_on = nullptr; // under siglock: an interruptible sleep's queue
-    sched::WaitQueue stop_wait;              // where a stopped process sleeps
-    SigSource sig_from[kSignals] = {};       // under siglock: who sent each pending signal
-    uint64_t saved_sigmask = 0;              // rt_sigsuspend's mask to restore (owner only)
-    bool restore_sigmask = false;
+        kDefaultIgnored};              // disposition "ignore": senders discard them
+    std::atomic<bool> stopped{false};  // set and cleared under siglock
+    bool sig_dead = false;             // under siglock: the last thread is exiting
+    sched::WaitQueue stop_wait;        // where a stopped process's threads sleep
+    SigSource sig_from[kSignals] = {}; // under siglock: who sent each pending signal
+    SigAction actions[kSignals] = {};  // written under siglock (shared by all threads)
 
-    // Only the process's own thread touches the fields below (no locks).
+    UserThread main_thread;                  // the thread fork or spawn starts
+    UserThread* threads = nullptr;           // live threads, under siglock
+    std::atomic<int> live_threads{1};        // threads that have not finished exiting
+    bool group_exit = false;                 // under siglock: exit_group or a fatal signal
+    int group_exit_status = 0;               // under siglock: its wait status
+    UserThread* group_leader_exec = nullptr; // under siglock: an execve waiting for the others
+    sched::WaitQueue threads_gone;           // execve sleeps here until it is the only thread
+    UserThread* last_clone = nullptr;        // a clone()d last thread: freed with the process
+
+    // Memory layout, under mm_lock (threads share it; mapping may sleep).
+    sched::Mutex mm_lock{process_mm_class};
     uintptr_t brk_start = 0, brk = 0; // program break: [brk_start, page_up(brk)) is mapped
     uintptr_t mmap_floor = 0;         // mmap hands out addresses top-down below this
-    uint64_t fs_base = 0;             // thread pointer (arch_prctl ARCH_SET_FS)
-    uintptr_t clear_child_tid = 0;    // set_tid_address
-    SigAction actions[kSignals] = {};
+    // Files, under fd_lock (threads share the table).
+    smp::SpinLock fd_lock;
     File* fds[kMaxFds] = {};
-    alignas(16) uint8_t user_frame[arch::kUserFrameSize] = {};
-    alignas(arch::kFpuStateAlign) uint8_t fpu[arch::kFpuStateSize] = {};
 };
 
-// The process whose thread is running here, or nullptr in a kernel thread.
+// The user thread running here and its process, or nullptr in a kernel thread.
+UserThread* current_thread();
 Process* current_process();
 
 // Loads the executable at `path` from the initramfs and starts it as a new
@@ -149,13 +195,34 @@ inline constexpr uintptr_t kMmapTop = 0x7f0000000000;
 long exec_image(const char* path, const char* const* argv, const char* const* envp);
 [[noreturn]] void enter_new_image();
 
-// Starts p's thread (p fully built: space, files, frame). False when out of memory.
-bool start_process_thread(Process* p);
+// Starts a user thread (its process fully built: space, files; the thread's
+// frame or entry point set). False when out of memory.
+bool start_user_thread(UserThread* ut);
 
-// Ends the calling process with a Linux wait status (exit code << 8, or the
-// signal number). When it is init, the kernel reports the status and powers
-// off, as Linux panics when init dies.
+// Ends the calling process (every thread: exit_group) with a Linux wait
+// status (exit code << 8, or the signal number).
 [[noreturn]] void exit_process(int wait_status);
+// The last thread's way out (thread.cpp calls it): when the process is
+// init, the kernel reports the status and powers off, as Linux panics when
+// init dies; otherwise exit1.
+[[noreturn]] void last_thread_exit(Process* p, int wait_status);
+
+// Threads (thread.cpp).
+// clone(CLONE_THREAD | CLONE_VM | CLONE_SIGHAND | ...): a new thread of the
+// caller's process, starting on `stack` with the caller's registers (rax 0).
+long clone_thread(uint64_t flags, uintptr_t stack, uintptr_t parent_tid, uintptr_t child_tid,
+                  uint64_t tls);
+// exit(2): the calling thread ends; the last one to end ends the process.
+[[noreturn]] void thread_exit(int wait_status);
+// exit_group(2) and fatal signals: every thread ends, the process with
+// `wait_status` (the first group exit's status wins).
+[[noreturn]] void group_exit(int wait_status);
+// execve: every other thread of the caller's process ends first. False if a
+// group exit overtook it (the caller is then on its way out too).
+bool become_single_threaded();
+// The live thread numbered tid (of process tgid when tgid > 0), or nullptr.
+// The caller holds an RCU read section while it uses the result.
+UserThread* find_thread(int tgid, int tid);
 
 // Once on the boot CPU before smp_init: the scheduler's switch hook that
 // loads a user thread's address space, entry stack and thread pointer.

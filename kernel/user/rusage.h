@@ -1,8 +1,9 @@
 // Resource usage of processes (getrusage, times, wait4's rusage, the CPU-time
 // clocks), built on the per-thread accounting of kernel/sched/cputime.h.
 //
-// A process's own usage is its live thread's plus, once the thread exits,
-// `Process::self` (exit1 folds the thread in: final from then on). A waiter
+// A process's own usage is its live threads' plus `Process::self`, where
+// each thread's usage is folded when it ends (thread_exit): final once the
+// last one has ended. A waiter
 // adds a reaped child's self and children_total to its own children_total
 // (kernel/proc/wait.cpp), so a child's waited-for descendants count toward
 // the waiter too, as OpenBSD's ps_cru and Linux's cutime. Children that are
@@ -18,10 +19,8 @@ namespace kernel::user {
 
 // The calling thread's usage so far.
 RusageLite thread_usage_now();
-// The calling process's own usage so far (its exited threads and this one).
-RusageLite process_usage_now(const Process* p);
-// exit1, in the exiting thread: its usage becomes part of p->self.
-void fold_exiting_thread(Process* p);
+// The calling process's own usage so far (its ended threads, its live ones).
+RusageLite process_usage_now(Process* p);
 // struct rusage to user memory: 0 or -EFAULT.
 long put_rusage(uintptr_t user, const RusageLite& u);
 

@@ -33,56 +33,113 @@ Default default_action(int sig) {
     return Default::Terminate; // core-dumping signals too: no core is written (RLIMIT_CORE 0)
 }
 
-// Whether generating sig for p can be skipped: ignored and not blocked (a
-// blocked signal stays: the handler may change before it is unblocked).
+// Whether generating sig for p can be skipped: ignored and blocked by no
+// thread (a blocked signal stays: the handler may change before it is
+// unblocked). Caller holds siglock.
 bool discard_at_send(const Process* p, int sig) {
     if (sig == kSigKill)
         return false;
     const uint64_t bit = sig_bit(sig);
-    return (p->sig_ignored.load(std::memory_order_relaxed) & bit) &&
-           !(p->sigmask.load(std::memory_order_relaxed) & bit);
+    if (!(p->sig_ignored.load(std::memory_order_relaxed) & bit))
+        return false;
+    for (const UserThread* t = p->threads; t; t = t->next)
+        if (t->sigmask.load(std::memory_order_relaxed) & bit)
+            return false;
+    return true;
 }
 
-// Makes p's thread look at its signals: wakes its interruptible sleep, or
-// interrupts the CPU it runs on. Caller holds p->siglock.
-void kick(Process* p) {
-    if (p->sleeping_on)
-        p->sleeping_on->wake_all();
-    else if (p->thread)
-        sched::kick(p->thread);
+// Makes t look at its signals: wakes its interruptible sleep, or interrupts
+// the CPU it runs on. Caller holds its process's siglock.
+void kick(UserThread* t) {
+    if (t->sleeping_on)
+        t->sleeping_on->wake_all();
+    else if (t->kthread)
+        sched::kick(t->kthread);
 }
 
-// Takes the lowest pending unblocked signal (SIGKILL first), with its
-// source. A default-action stop marks p stopped under the same lock, so a
-// SIGCONT sent meanwhile cannot be lost. 0 if none.
-int dequeue(Process* p, SigSource* from, bool* stop_now) {
+// A process-directed signal: the thread to tell is the first that does not
+// block it (every thread for a stop or SIGKILL, which concern them all).
+void kick_for(Process* p, int sig) {
+    const bool all = sig == kSigKill || (kStopSignals & sig_bit(sig));
+    for (UserThread* t = p->threads; t; t = t->next) {
+        if (all || !(t->sigmask.load(std::memory_order_relaxed) & sig_bit(sig))) {
+            kick(t);
+            if (!all)
+                return;
+        }
+    }
+}
+
+// SIGCONT and SIGKILL continue a stopped process; a stop cancels a pending
+// SIGCONT and vice versa. Caller holds siglock. True if p was stopped.
+bool stop_side_effects(Process* p, int sig) {
+    if (sig == kSigCont || sig == kSigKill) {
+        p->sig_pending.fetch_and(~kStopSignals, std::memory_order_relaxed);
+        for (UserThread* t = p->threads; t; t = t->next)
+            t->sig_pending.fetch_and(~kStopSignals, std::memory_order_relaxed);
+        if (p->stopped.load(std::memory_order_relaxed)) {
+            p->stopped.store(false, std::memory_order_relaxed);
+            stopped_count.fetch_sub(1, std::memory_order_relaxed);
+            return true;
+        }
+    } else if (kStopSignals & sig_bit(sig)) {
+        p->sig_pending.fetch_and(~sig_bit(kSigCont), std::memory_order_relaxed);
+    }
+    return false;
+}
+
+// Takes t's lowest pending unblocked signal (SIGKILL first; its own before
+// its process's), with its source. A default-action stop marks the process
+// stopped under the same lock, so a SIGCONT sent meanwhile cannot be lost.
+// 0 if none.
+int dequeue(UserThread* t, SigSource* from, bool* stop_now, SigAction* action) {
+    Process* p = t->process;
     smp::IrqSpinGuard g(p->siglock);
-    const uint64_t ready = p->sig_pending.load(std::memory_order_relaxed) &
-                           ~p->sigmask.load(std::memory_order_relaxed);
+    const uint64_t mask = ~t->sigmask.load(std::memory_order_relaxed);
+    const uint64_t own = t->sig_pending.load(std::memory_order_relaxed) & mask;
+    const uint64_t shared = p->sig_pending.load(std::memory_order_relaxed) & mask;
+    const uint64_t ready = own | shared;
     if (!ready)
         return 0;
     const int sig = (ready & sig_bit(kSigKill)) ? kSigKill : __builtin_ctzll(ready) + 1;
-    p->sig_pending.fetch_and(~sig_bit(sig), std::memory_order_relaxed);
+    if (own & sig_bit(sig))
+        t->sig_pending.fetch_and(~sig_bit(sig), std::memory_order_relaxed);
+    else
+        p->sig_pending.fetch_and(~sig_bit(sig), std::memory_order_relaxed);
     *from = p->sig_from[sig - 1];
-    const SigAction& a = p->actions[sig - 1];
-    *stop_now = a.handler == kSigDfl && default_action(sig) == Default::Stop && p->pid != 1;
-    if (*stop_now) {
+    *action = p->actions[sig - 1];
+    *stop_now = action->handler == kSigDfl && default_action(sig) == Default::Stop && p->pid != 1 &&
+                !p->group_exit;
+    if (*stop_now && !p->stopped.load(std::memory_order_relaxed)) {
         p->stopped.store(true, std::memory_order_relaxed);
         stopped_count.fetch_add(1, std::memory_order_relaxed);
+        for (UserThread* o = p->threads; o; o = o->next)
+            if (o != t)
+                kick(o); // every thread stops (a group stop)
+    } else {
+        *stop_now = false; // already stopped: this one only joins the stop
     }
     return sig;
 }
 
-// A stop: tell the parent, then sleep until SIGCONT clears `stopped` or
-// SIGKILL arrives.
-void stop_here(Process* p, int sig) {
-    proc::report_job_event(p, proc::JobEvent::Stopped, sig);
-    detail::set_sleeping_on(p, &p->stop_wait);
-    p->stop_wait.wait_until([p] {
-        return !p->stopped.load(std::memory_order_relaxed) ||
-               (p->sig_pending.load(std::memory_order_relaxed) & sig_bit(kSigKill));
-    });
-    detail::set_sleeping_on(p, nullptr);
+bool fatal_pending(const UserThread* t) {
+    const Process* p = t->process;
+    return ((t->sig_pending.load(std::memory_order_relaxed) |
+             p->sig_pending.load(std::memory_order_relaxed)) &
+            sig_bit(kSigKill)) ||
+           p->group_exit;
+}
+
+// A stopped process: tell the parent if this thread stopped it, then sleep
+// until SIGCONT clears `stopped` or the process is killed.
+void stop_here(UserThread* t, int sig, bool report) {
+    Process* p = t->process;
+    if (report)
+        proc::report_job_event(p, proc::JobEvent::Stopped, sig);
+    detail::set_sleeping_on(t, &p->stop_wait);
+    p->stop_wait.wait_until(
+        [t, p] { return !p->stopped.load(std::memory_order_relaxed) || fatal_pending(t); });
+    detail::set_sleeping_on(t, nullptr);
 }
 
 arch::SigInfo siginfo_for(int sig, const SigSource& from) {
@@ -103,68 +160,100 @@ void resolve_restart_for_handler(void* frame, long nr, const SigAction& a) {
         arch::set_syscall_result(frame, -kEINTR);
 }
 
-[[noreturn]] void die_by_signal(int sig) {
-    exit_process(sig); // the wait status of a signal death is the signal number
+// A fatal signal ends the whole process; the SIGKILL that ends the other
+// threads for an execve ends only them.
+[[noreturn]] void die_by_signal(UserThread* t, int sig) {
+    Process* p = t->process;
+    bool exec_kill;
+    {
+        smp::IrqSpinGuard g(p->siglock);
+        exec_kill = sig == kSigKill && p->group_leader_exec && p->group_leader_exec != t &&
+                    !p->group_exit &&
+                    !(p->sig_pending.load(std::memory_order_relaxed) & sig_bit(kSigKill));
+    }
+    if (exec_kill)
+        thread_exit(0);
+    group_exit(sig); // the wait status of a signal death is the signal number
 }
 
 // Runs the handler for sig: pushes the frame and blocks what the action
-// says. False if the frame did not fit (the process is then killed).
-bool run_handler(Process* p, void* frame, int sig, const SigSource& from) {
-    SigAction& a = p->actions[sig - 1];
-    const uint64_t mask = p->sigmask.load(std::memory_order_relaxed);
+// says. The process dies of SIGSEGV if the frame does not fit.
+void run_handler(UserThread* t, void* frame, int sig, const SigAction& a, const SigSource& from) {
+    Process* p = t->process;
+    const uint64_t mask = t->sigmask.load(std::memory_order_relaxed);
     const arch::SigInfo info = siginfo_for(sig, from);
     const arch::HandlerCall call{a.handler, a.restorer, sig,
-                                 p->restore_sigmask ? p->saved_sigmask : mask, &info};
+                                 t->restore_sigmask ? t->saved_sigmask : mask, &info};
     if (!(a.flags & kSaRestorer) || !arch::push_signal_frame(frame, call)) {
         kprintf("user: pid %d (%s) killed by SIGSEGV: no room for the frame of signal %d\n", p->pid,
                 p->name, sig);
-        die_by_signal(kSigSegv);
+        die_by_signal(t, kSigSegv);
     }
-    p->restore_sigmask = false;
+    t->restore_sigmask = false;
     uint64_t blocked = mask | a.mask;
     if (!(a.flags & kSaNoDefer))
         blocked |= sig_bit(sig);
-    p->sigmask.store(blocked & ~kUnblockable, std::memory_order_relaxed);
+    t->sigmask.store(blocked & ~kUnblockable, std::memory_order_relaxed);
     if (a.flags & kSaResetHand)
         set_action(p, sig, SigAction{});
-    return true;
 }
 
 } // namespace
 
 namespace detail {
-void set_sleeping_on(Process* p, sched::WaitQueue* wq) {
-    smp::IrqSpinGuard g(p->siglock);
-    p->sleeping_on = wq;
+void set_sleeping_on(UserThread* t, sched::WaitQueue* wq) {
+    smp::IrqSpinGuard g(t->process->siglock);
+    t->sleeping_on = wq;
 }
 } // namespace detail
 
 void send_signal(Process* p, int sig, const SigSource& from) {
     if (sig <= 0 || sig > kSignals)
         return;
-    bool continued = false;
+    bool continued;
     {
         smp::IrqSpinGuard g(p->siglock);
         if (p->sig_dead)
             return;
-        if (sig == kSigCont || sig == kSigKill) {
-            p->sig_pending.fetch_and(~kStopSignals, std::memory_order_relaxed);
-            if (p->stopped.load(std::memory_order_relaxed)) {
-                p->stopped.store(false, std::memory_order_relaxed);
-                stopped_count.fetch_sub(1, std::memory_order_relaxed);
-                continued = sig == kSigCont;
-            }
-        } else if (kStopSignals & sig_bit(sig)) {
-            p->sig_pending.fetch_and(~sig_bit(kSigCont), std::memory_order_relaxed);
-        }
+        continued = stop_side_effects(p, sig) && sig == kSigCont;
         if (!discard_at_send(p, sig)) {
             // Standard signals do not queue: a second one while pending merges.
             if (!(p->sig_pending.load(std::memory_order_relaxed) & sig_bit(sig))) {
                 p->sig_from[sig - 1] = from;
                 p->sig_pending.fetch_or(sig_bit(sig), std::memory_order_release);
             }
-            kick(p);
+            kick_for(p, sig);
         }
+    }
+    if (sig == kSigCont || sig == kSigKill)
+        p->stop_wait.wake_all();
+    if (continued)
+        proc::report_job_event(p, proc::JobEvent::Continued, kSigCont);
+}
+
+void signal_thread_locked(UserThread* t, int sig, const SigSource& from) {
+    Process* p = t->process;
+    if (t->exiting || p->sig_dead)
+        return;
+    if (!(t->sig_pending.load(std::memory_order_relaxed) & sig_bit(sig))) {
+        p->sig_from[sig - 1] = from;
+        t->sig_pending.fetch_or(sig_bit(sig), std::memory_order_release);
+    }
+    kick(t);
+}
+
+void send_thread_signal(UserThread* t, int sig, const SigSource& from) {
+    if (sig <= 0 || sig > kSignals)
+        return;
+    Process* p = t->process;
+    bool continued;
+    {
+        smp::IrqSpinGuard g(p->siglock);
+        if (t->exiting || p->sig_dead)
+            return;
+        continued = stop_side_effects(p, sig) && sig == kSigCont;
+        if (!discard_at_send(p, sig))
+            signal_thread_locked(t, sig, from);
     }
     if (sig == kSigCont || sig == kSigKill)
         p->stop_wait.wake_all();
@@ -176,56 +265,67 @@ bool any_process_stopped() {
     return stopped_count.load(std::memory_order_relaxed) != 0;
 }
 
-bool signal_pending(const Process* p) {
-    return p->sig_pending.load(std::memory_order_acquire) &
-           ~p->sigmask.load(std::memory_order_relaxed);
+bool signal_pending(const UserThread* t) {
+    const Process* p = t->process;
+    return ((t->sig_pending.load(std::memory_order_acquire) |
+             p->sig_pending.load(std::memory_order_acquire)) &
+            ~t->sigmask.load(std::memory_order_relaxed)) ||
+           p->stopped.load(std::memory_order_relaxed);
 }
 
 bool exit_to_user(void* frame, long nr) {
-    Process* p = current_process();
-    if (!p)
+    UserThread* t = current_thread();
+    if (!t)
         return false;
+    Process* p = t->process;
     bool rewritten = false;
     if (nr == kRtSigreturn) { // the frame is the restored context: no result to resolve
         rewritten = true;
         nr = -1;
     }
-    if (signal_pending(p)) {
+    if (signal_pending(t)) {
         // Delivery may fault on the user stack and sleep (a stop): as in a
         // system call, with interrupts on. The arch returns with them off.
         arch::irq_enable();
-        SigSource from;
-        bool stop_now = false;
-        while (const int sig = dequeue(p, &from, &stop_now)) {
-            const SigAction& a = p->actions[sig - 1];
+        for (;;) {
+            SigSource from;
+            SigAction a{};
+            bool stop_now = false;
+            const int sig = dequeue(t, &from, &stop_now, &a);
+            if (!sig) {
+                if (!p->stopped.load(std::memory_order_relaxed))
+                    break;
+                stop_here(t, 0, false); // another thread stopped the process
+                continue;
+            }
             if (stop_now) {
-                stop_here(p, sig);
+                stop_here(t, sig, true);
                 continue;
             }
             if (sig == kSigKill) {
-                if (p->pid == 1)
+                if (p->pid == 1 && !p->group_exit)
                     continue;
-                die_by_signal(sig);
+                die_by_signal(t, sig);
             }
             if (a.handler == kSigIgn)
                 continue;
             if (a.handler == kSigDfl) {
                 if (default_action(sig) != Default::Terminate || p->pid == 1)
                     continue;
-                die_by_signal(sig);
+                die_by_signal(t, sig);
             }
             if (nr >= 0) {
                 resolve_restart_for_handler(frame, nr, a);
                 nr = -1; // only the first frame sees the system call's result
             }
-            run_handler(p, frame, sig, from);
+            run_handler(t, frame, sig, a, from);
             rewritten = true;
         }
         arch::irq_disable();
     }
-    if (p->restore_sigmask) { // rt_sigsuspend ended without a handler
-        p->restore_sigmask = false;
-        p->sigmask.store(p->saved_sigmask, std::memory_order_relaxed);
+    if (t->restore_sigmask) { // rt_sigsuspend ended without a handler
+        t->restore_sigmask = false;
+        t->sigmask.store(t->saved_sigmask, std::memory_order_relaxed);
     }
     if (nr >= 0) {
         const long r = arch::syscall_result(frame);
@@ -236,31 +336,36 @@ bool exit_to_user(void* frame, long nr) {
 }
 
 void set_action(Process* p, int sig, const SigAction& act) {
-    p->actions[sig - 1] = act;
     const bool ignored =
         act.handler == kSigIgn ||
         (act.handler == kSigDfl && default_action(sig) == Default::Ignore && sig != kSigCont);
-    if (ignored)
-        p->sig_ignored.fetch_or(sig_bit(sig), std::memory_order_relaxed);
-    else
-        p->sig_ignored.fetch_and(~sig_bit(sig), std::memory_order_relaxed);
-    // POSIX: setting a pending signal to be ignored discards it.
+    smp::IrqSpinGuard g(p->siglock);
+    p->actions[sig - 1] = act;
     if (ignored) {
-        smp::IrqSpinGuard g(p->siglock);
+        p->sig_ignored.fetch_or(sig_bit(sig), std::memory_order_relaxed);
+        // POSIX: setting a pending signal to be ignored discards it.
         p->sig_pending.fetch_and(~sig_bit(sig), std::memory_order_relaxed);
+        for (UserThread* t = p->threads; t; t = t->next)
+            t->sig_pending.fetch_and(~sig_bit(sig), std::memory_order_relaxed);
+    } else {
+        p->sig_ignored.fetch_and(~sig_bit(sig), std::memory_order_relaxed);
     }
+}
+
+SigAction get_action(Process* p, int sig) {
+    smp::IrqSpinGuard g(p->siglock);
+    return p->actions[sig - 1];
 }
 
 void reset_handlers_for_exec(Process* p) {
     for (int sig = 1; sig <= kSignals; sig++) // caught signals go back to the default
-        if (p->actions[sig - 1].handler != kSigIgn)
+        if (get_action(p, sig).handler != kSigIgn)
             set_action(p, sig, SigAction{});
 }
 
 void signals_exiting(Process* p) {
     smp::IrqSpinGuard g(p->siglock);
     p->sig_dead = true;
-    p->sleeping_on = nullptr;
 }
 
 } // namespace kernel::user

@@ -1,6 +1,8 @@
 // Signals: generation (send_signal, from any CPU), interruptible sleeps, and
-// delivery on the way back to user mode (exit_to_user). One thread per
-// process for now, so "the process" and "its thread" are the same target.
+// delivery on the way back to user mode (exit_to_user). A process-directed
+// signal (kill) pends in the process and is taken by any of its threads that
+// does not block it; a thread-directed one (tkill, tgkill, a group exit's
+// SIGKILL) pends in that thread. Stops stop every thread of the process.
 //
 // Locks: a sender takes only the target's siglock (never a global lock); the
 // owner reads its pending set without it. A sender wakes the target if it
@@ -29,8 +31,8 @@ inline constexpr uint64_t kSaNoCldStop = 1, kSaNoCldWait = 2, kSaSigInfo = 4,
                           kSaRestorer = 0x04000000, kSaRestart = 0x10000000,
                           kSaNoDefer = 0x40000000, kSaResetHand = 0x80000000;
 // siginfo si_code values.
-inline constexpr int kSiUser = 0, kSiKernel = 0x80, kCldExited = 1, kCldKilled = 2, kCldStopped = 5,
-                     kCldContinued = 6;
+inline constexpr int kSiUser = 0, kSiKernel = 0x80, kSiTkill = -6, kCldExited = 1, kCldKilled = 2,
+                     kCldStopped = 5, kCldContinued = 6;
 
 // Kernel-internal results (Linux's values), never seen by user space:
 // exit_to_user turns them into a restart of the call or into -EINTR.
@@ -44,13 +46,18 @@ inline constexpr long kERestartNoHand = 514; // restart unless a handler ran
 // Any context that may take a spinlock; p must stay valid for the call (an
 // RCU read section, or the caller's own relationship to p).
 void send_signal(Process* p, int sig, const SigSource& from);
+// The same for one thread (tkill, tgkill); t found under RCU.
+void send_thread_signal(UserThread* t, int sig, const SigSource& from);
+// The thread-directed send with t's process's siglock already held.
+void signal_thread_locked(UserThread* t, int sig, const SigSource& from);
 
 // Whether any process is stopped now (exit's orphaned-group check skips its
 // scan when none is: the common case costs one load of a rarely written line).
 bool any_process_stopped();
 
-// A signal the calling process would act on now (pending and not blocked).
-bool signal_pending(const Process* p);
+// Whether thread t must go back toward user mode now: a signal pending for
+// it or its process that it does not block, or its process stopping.
+bool signal_pending(const UserThread* t);
 
 // Sleeps on wq until cond() holds (evaluated under wq's lock) or a signal
 // is pending for the calling process. Returns false if interrupted.
@@ -67,32 +74,33 @@ bool exit_to_user(void* frame, long nr);
 // rt_sigaction keeps sig_ignored in step with the dispositions; exec resets
 // handlers to the default.
 void set_action(Process* p, int sig, const SigAction& act);
+SigAction get_action(Process* p, int sig);
 void reset_handlers_for_exec(Process* p);
-// exit1's first step: no sender wakes or signals p's thread after this.
+// exit1's first step: no sender wakes or signals p's threads after this.
 void signals_exiting(Process* p);
 
 namespace detail {
-void set_sleeping_on(Process* p, sched::WaitQueue* wq);
+void set_sleeping_on(UserThread* t, sched::WaitQueue* wq);
 } // namespace detail
 
 template <typename Cond>
 bool wait_interruptible(sched::WaitQueue& wq, Cond&& cond) {
-    Process* p = current_process();
-    if (!p) {
+    UserThread* t = current_thread();
+    if (!t) {
         wq.wait_until(cond);
         return true;
     }
     // Named under siglock first: a sender either sees the queue and wakes
     // it, or set its pending bit before we look (siglock orders the two).
-    detail::set_sleeping_on(p, &wq);
+    detail::set_sleeping_on(t, &wq);
     bool interrupted = false;
     wq.wait_until([&] {
         if (cond())
             return true;
-        interrupted = signal_pending(p);
+        interrupted = signal_pending(t);
         return interrupted;
     });
-    detail::set_sleeping_on(p, nullptr);
+    detail::set_sleeping_on(t, nullptr);
     return !interrupted;
 }
 

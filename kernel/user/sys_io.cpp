@@ -10,21 +10,37 @@ namespace {
 
 constexpr uint64_t kIovMax = 1024; // Linux's UIO_MAXIOV
 
-File* lookup(uint64_t fd) {
-    return fd < static_cast<uint64_t>(kMaxFds) ? fd_lookup(static_cast<int>(fd)) : nullptr;
-}
+// The open file at fd, referenced for the call (another thread may close
+// the fd meanwhile): dropped when the guard goes.
+class FdRef {
+public:
+    explicit FdRef(uint64_t fd)
+        : f_(fd < static_cast<uint64_t>(kMaxFds) ? fd_get(static_cast<int>(fd)) : nullptr) {}
+    ~FdRef() {
+        if (f_)
+            file_put(f_);
+    }
+    FdRef(const FdRef&) = delete;
+    FdRef& operator=(const FdRef&) = delete;
+    File* get() const { return f_; }
+
+private:
+    File* f_;
+};
 
 } // namespace
 
 long sys_read(SyscallArgs a) {
-    File* f = lookup(a[0]);
+    FdRef ref(a[0]);
+    File* f = ref.get();
     if (!f)
         return -kEBADF;
     return file_read(f, a[1], a[2]);
 }
 
 long sys_write(SyscallArgs a) {
-    File* f = lookup(a[0]);
+    FdRef ref(a[0]);
+    File* f = ref.get();
     if (!f)
         return -kEBADF;
     return file_write(f, a[1], a[2]);
@@ -34,7 +50,8 @@ long sys_writev(SyscallArgs a) {
     struct Iovec {
         uint64_t base, len;
     };
-    File* f = lookup(a[0]);
+    FdRef ref(a[0]);
+    File* f = ref.get();
     if (!f)
         return -kEBADF;
     if (a[2] > kIovMax)
@@ -55,16 +72,15 @@ long sys_writev(SyscallArgs a) {
 }
 
 long sys_ioctl(SyscallArgs a) {
-    if (!lookup(a[0]))
+    if (!FdRef(a[0]).get())
         return -kEBADF;
     return -kENOTTY; // not a terminal yet: musl then buffers stdout fully
 }
 
 long sys_close(SyscallArgs a) {
-    File* f = lookup(a[0]);
+    File* f = a[0] < static_cast<uint64_t>(kMaxFds) ? fd_take(static_cast<int>(a[0])) : nullptr;
     if (!f)
         return -kEBADF;
-    current_process()->fds[a[0]] = nullptr;
     file_put(f);
     return 0;
 }
@@ -83,14 +99,15 @@ long sys_pipe2(SyscallArgs a) {
     const int wfd = rfd < 0 ? rfd : fd_install(p, w);
     if (rfd < 0 || wfd < 0) {
         if (rfd >= 0)
-            p->fds[rfd] = nullptr;
+            fd_take(rfd);
         file_put(r);
         file_put(w);
         return rfd < 0 ? rfd : wfd;
     }
     const int fds[2] = {rfd, wfd};
     if (copy_to_user(a[0], fds, sizeof fds) < 0) {
-        p->fds[rfd] = p->fds[wfd] = nullptr;
+        fd_take(rfd);
+        fd_take(wfd);
         file_put(r);
         file_put(w);
         return -kEFAULT;

@@ -17,9 +17,12 @@ long sys_vfork(SyscallArgs) {
 }
 
 long sys_clone(SyscallArgs a) {
-    constexpr uint64_t kSigChld = 17;
+    // Linux x86-64 order: flags, stack, parent_tid, child_tid, tls.
+    constexpr uint64_t kSigChld = 17, kCloneThread = 0x10000;
+    if (a[0] & kCloneThread)
+        return clone_thread(a[0], a[1], a[2], a[3], a[4]);
     if (a[0] != kSigChld || a[1] != 0)
-        return -kEINVAL; // only fork's form for now (threads come with issue 6)
+        return -kEINVAL; // a new process only in fork's form (no shared memory or files yet)
     return proc::fork();
 }
 

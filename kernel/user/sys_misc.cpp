@@ -32,7 +32,7 @@ constexpr uint64_t kTickNs = kNsPerSec / sched::kTickHz;
 // the CPU on this CPU's tick queue (not CPU time for the sleeper), and the
 // last fraction of a tick is spent yielding, for precision.
 bool sleep_until(uint64_t deadline_ns) {
-    Process* p = current_process();
+    const UserThread* p = current_thread();
     for (;;) {
         const uint64_t now = arch::monotonic_ns();
         if (now >= deadline_ns)

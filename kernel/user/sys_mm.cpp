@@ -33,6 +33,7 @@ unsigned to_prot(uint64_t prot) {
 
 long sys_brk(SyscallArgs a) {
     Process* p = current_process();
+    sched::MutexGuard g(p->mm_lock); // threads share the break
     const uintptr_t want = a[0];
     // Linux returns the current break when the request cannot be met.
     if (want < p->brk_start || want - p->brk_start > kBrkMax)
@@ -62,6 +63,7 @@ long sys_mmap(SyscallArgs a) {
     if (len > arch::kUserSpaceEnd)
         return -kENOMEM;
     const size_t size = page_up(len);
+    sched::MutexGuard g(p->mm_lock); // threads share the layout
     uintptr_t at;
     if (flags & (kMapFixed | kMapFixedNoReplace)) {
         if (!user_range_ok(addr, size) || addr == 0)

@@ -1,6 +1,7 @@
 // Identity, exit and the thread pointer (signals: sys_signal.cpp).
 #include "arch/user.h"
 #include "kernel/user/process.h"
+#include "kernel/user/signal.h"
 #include "kernel/user/syscalls.h"
 #include "kernel/user/uaccess.h"
 
@@ -11,8 +12,12 @@ constexpr uint64_t kArchSetFs = 0x1002, kArchGetFs = 0x1003;
 
 } // namespace
 
-long sys_exit(SyscallArgs a) {
-    exit_process(static_cast<int>((a[0] & 0xff) << 8));
+long sys_exit(SyscallArgs a) { // this thread only
+    thread_exit(static_cast<int>((a[0] & 0xff) << 8));
+}
+
+long sys_exit_group(SyscallArgs a) {
+    group_exit(static_cast<int>((a[0] & 0xff) << 8));
 }
 
 long sys_getpid(SyscallArgs) {
@@ -25,14 +30,14 @@ long sys_getppid(SyscallArgs) {
     return parent == me ? 0 : parent->pid; // init is its own parent; Linux says 0
 }
 long sys_gettid(SyscallArgs) {
-    return current_process()->pid; // one thread per process: tid == pid
+    return current_thread()->tid;
 }
 long sys_getuid(SyscallArgs) {
     return 0; // everyone is root
 }
 
 long sys_arch_prctl(SyscallArgs a) {
-    Process* p = current_process();
+    UserThread* p = current_thread();
     switch (a[0]) {
     case kArchSetFs:
         if (a[1] >= arch::kUserSpaceEnd)
@@ -48,9 +53,9 @@ long sys_arch_prctl(SyscallArgs a) {
 }
 
 long sys_set_tid_address(SyscallArgs a) {
-    Process* p = current_process();
-    p->clear_child_tid = a[0];
-    return p->pid;
+    UserThread* t = current_thread();
+    t->clear_child_tid = a[0];
+    return t->tid;
 }
 
 } // namespace kernel::user

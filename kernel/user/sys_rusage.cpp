@@ -16,8 +16,7 @@ constexpr int64_t kRusageSelf = 0, kRusageChildren = -1, kRusageThread = 1;
 
 } // namespace
 
-RusageLite thread_usage_now() {
-    const sched::CpuTimes t = sched::cputime::now();
+RusageLite usage_of(const sched::CpuTimes& t) {
     RusageLite u;
     u.utime_ns = sched::cputime::to_ns(t.user);
     u.stime_ns = sched::cputime::to_ns(t.system);
@@ -27,14 +26,21 @@ RusageLite thread_usage_now() {
     return u;
 }
 
-RusageLite process_usage_now(const Process* p) {
-    RusageLite u = p->self; // one thread per process: nothing folded in before its exit
-    u.add(thread_usage_now());
-    return u;
+RusageLite thread_usage_now() {
+    return usage_of(sched::cputime::now());
 }
 
-void fold_exiting_thread(Process* p) {
-    p->self.add(thread_usage_now());
+RusageLite process_usage_now(Process* p) {
+    // The calling thread exactly; its siblings as last charged; the threads
+    // that ended, folded in by thread_exit.
+    const UserThread* me = current_thread();
+    RusageLite u = thread_usage_now();
+    smp::IrqSpinGuard g(p->siglock);
+    u.add(p->self);
+    for (const UserThread* t = p->threads; t; t = t->next)
+        if (t != me && t->kthread)
+            u.add(usage_of(sched::cputime::of(t->kthread)));
+    return u;
 }
 
 long put_rusage(uintptr_t user, const RusageLite& u) {
@@ -50,7 +56,7 @@ long put_rusage(uintptr_t user, const RusageLite& u) {
 }
 
 long sys_getrusage(SyscallArgs a) {
-    const Process* me = current_process();
+    Process* me = current_process();
     RusageLite u;
     switch (static_cast<int64_t>(static_cast<int32_t>(a[0]))) {
     case kRusageSelf:
@@ -70,7 +76,7 @@ long sys_getrusage(SyscallArgs a) {
 
 long sys_times(SyscallArgs a) {
     if (a[0]) {
-        const Process* me = current_process();
+        Process* me = current_process();
         const RusageLite self = process_usage_now(me);
         const uint64_t tms[4] = {self.utime_ns / kNsPerTick, self.stime_ns / kNsPerTick,
                                  me->children_total.utime_ns / kNsPerTick,

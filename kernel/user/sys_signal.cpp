@@ -25,7 +25,7 @@ long wait_for_signal() {
 } // namespace
 
 long sys_rt_sigprocmask(SyscallArgs a) {
-    Process* p = current_process();
+    UserThread* p = current_thread(); // the mask is per thread
     if (a[3] != sizeof(uint64_t))
         return -kEINVAL;
     const uint64_t old = p->sigmask.load(std::memory_order_relaxed);
@@ -68,7 +68,8 @@ long sys_rt_sigaction(SyscallArgs a) {
             return -kEFAULT;
         act.mask &= ~kUnblockable;
     }
-    if (a[2] && copy_to_user(a[2], &p->actions[sig - 1], sizeof(SigAction)) < 0)
+    const SigAction old = get_action(p, static_cast<int>(sig));
+    if (a[2] && copy_to_user(a[2], &old, sizeof old) < 0)
         return -kEFAULT;
     if (a[1])
         set_action(p, static_cast<int>(sig), act);
@@ -76,14 +77,15 @@ long sys_rt_sigaction(SyscallArgs a) {
 }
 
 long sys_rt_sigreturn(SyscallArgs) {
-    Process* p = current_process();
+    UserThread* t = current_thread();
     void* frame = arch::entry_frame(sched::current()->stack.top);
     uint64_t mask;
     if (!arch::pop_signal_frame(frame, &mask)) {
-        kprintf("user: pid %d (%s) killed by SIGSEGV: bad signal frame\n", p->pid, p->name);
+        kprintf("user: pid %d (%s) killed by SIGSEGV: bad signal frame\n", t->process->pid,
+                t->process->name);
         exit_process(kSigSegv);
     }
-    p->sigmask.store(mask & ~kUnblockable, std::memory_order_relaxed);
+    t->sigmask.store(mask & ~kUnblockable, std::memory_order_relaxed);
     // The dispatcher stores the result in the result register: give back
     // the restored one (exit_to_user knows rt_sigreturn and restarts nothing).
     return arch::syscall_result(frame);
@@ -92,9 +94,10 @@ long sys_rt_sigreturn(SyscallArgs) {
 long sys_rt_sigpending(SyscallArgs a) {
     if (a[1] > sizeof(uint64_t))
         return -kEINVAL;
-    const Process* p = current_process();
-    const uint64_t set =
-        p->sig_pending.load(std::memory_order_relaxed) & p->sigmask.load(std::memory_order_relaxed);
+    const UserThread* t = current_thread();
+    const uint64_t set = (t->sig_pending.load(std::memory_order_relaxed) |
+                          t->process->sig_pending.load(std::memory_order_relaxed)) &
+                         t->sigmask.load(std::memory_order_relaxed);
     return copy_to_user(a[0], &set, a[1]);
 }
 
@@ -104,7 +107,7 @@ long sys_rt_sigsuspend(SyscallArgs a) {
     uint64_t mask;
     if (get_user(&mask, a[0]) < 0)
         return -kEFAULT;
-    Process* p = current_process();
+    UserThread* p = current_thread();
     // The old mask comes back after the handler (the frame saves it) or,
     // with no handler, in exit_to_user.
     p->saved_sigmask = p->sigmask.load(std::memory_order_relaxed);

@@ -67,11 +67,12 @@ struct Table {
         e[169] = {sys_reboot, "reboot"};
         e[186] = {sys_gettid, "gettid"};
         e[200] = {sys_tkill, "tkill"};
+        e[202] = {sys_futex, "futex"};
         e[204] = {sys_sched_getaffinity, "sched_getaffinity"};
         e[218] = {sys_set_tid_address, "set_tid_address"};
         e[228] = {sys_clock_gettime, "clock_gettime"};
         e[230] = {sys_clock_nanosleep, "clock_nanosleep"};
-        e[231] = {sys_exit, "exit_group"}; // one thread per process: the same
+        e[231] = {sys_exit_group, "exit_group"};
         e[234] = {sys_tgkill, "tgkill"};
         e[247] = {sys_waitid, "waitid"};
         e[293] = {sys_pipe2, "pipe2"};

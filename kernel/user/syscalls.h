@@ -40,6 +40,8 @@ long sys_pause(SyscallArgs a);
 long sys_kill(SyscallArgs a);
 long sys_tkill(SyscallArgs a);
 long sys_tgkill(SyscallArgs a);
+// futex.cpp
+long sys_futex(SyscallArgs a);
 // sys_mm.cpp: anonymous private memory
 long sys_brk(SyscallArgs a);
 long sys_mmap(SyscallArgs a);
@@ -47,6 +49,7 @@ long sys_munmap(SyscallArgs a);
 long sys_mprotect(SyscallArgs a);
 // sys_proc.cpp: identity, exit, thread pointer
 long sys_exit(SyscallArgs a);
+long sys_exit_group(SyscallArgs a);
 long sys_getpid(SyscallArgs a);
 long sys_getppid(SyscallArgs a);
 long sys_gettid(SyscallArgs a);

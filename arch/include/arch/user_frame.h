@@ -16,6 +16,9 @@ inline constexpr size_t kUserFrameSize = 176;
 // register set to `result`.
 void copy_syscall_frame(void* dst, uintptr_t stack_top, uint64_t result);
 
+// Sets the user stack pointer of such a copy (clone: the new thread's stack).
+void set_frame_stack(void* frame, uintptr_t sp);
+
 // Drops to user mode with every register from `frame` (a copy made by
 // copy_syscall_frame). Interrupts off; never returns.
 [[noreturn]] void resume_user_frame(const void* frame);
