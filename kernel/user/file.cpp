@@ -27,6 +27,10 @@ struct Pipe {
     std::atomic<size_t> count{0}; // bytes in the ring
     size_t head = 0;              // next byte to read, under mutex
     std::atomic<uint32_t> readers{1}, writers{1};
+    // Ends whose last close has not finished waking the other side: the
+    // pipe is freed by whichever finishes second (counting readers and
+    // writers alone would let one closer free it under the other's wakeup).
+    std::atomic<uint32_t> closing_ends{2};
     char buf[kSize];
 };
 
@@ -156,17 +160,17 @@ void file_put(File* f) {
     Pipe* p = f->pipe;
     if (f->kind == File::Kind::Console)
         return;
-    bool last;
     p->mutex.lock();
     if (f->kind == File::Kind::PipeRead)
-        last = p->readers.fetch_sub(1) == 1 && !p->writers.load();
+        p->readers.fetch_sub(1);
     else
-        last = p->writers.fetch_sub(1) == 1 && !p->readers.load();
+        p->writers.fetch_sub(1);
     p->mutex.unlock();
     // Wake the other side: a reader sees end of file, a writer EPIPE.
     p->readable.wake_all();
     p->writable.wake_all();
-    if (last) {
+    // acq_rel: the second end to finish sees the first one's wakeups done.
+    if (p->closing_ends.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         p->~Pipe();
         kfree(p);
     }
