@@ -1,6 +1,7 @@
-// kmalloc/kfree: small blocks from slab caches with per-CPU magazines (one
-// cache per power-of-two block size, 32 B .. 2 KiB), bigger ones as whole
-// pages from the pmm. A 16-byte header in front of every block says where it
+// kmalloc/kfree: blocks from slab caches with per-CPU magazines (one cache
+// per power-of-two block size, 32 B .. 8 KiB: a Process is about 4.5 KiB and
+// is allocated on every fork, so it must not take the buddy's lock), bigger
+// ones as whole pages from the pmm. A 16-byte header in front of every block says where it
 // goes back, so kfree needs no lookup and payloads stay 16-byte aligned.
 #include "kernel/mm/heap.h"
 
@@ -23,12 +24,12 @@ struct alignas(16) Header {
 };
 constexpr uint32_t kMagic = 0x5c7e4ea9;
 constexpr uint32_t kLargeClass = ~0u;
-constexpr int kClasses = 7; // 32 .. 2048 bytes of block (header included)
+constexpr int kClasses = 9; // 32 .. 8192 bytes of block (header included)
 constexpr size_t kSmallest = 32;
 
 constexpr const char* kNames[kClasses] = {"kmalloc-32",  "kmalloc-64",  "kmalloc-128",
                                           "kmalloc-256", "kmalloc-512", "kmalloc-1024",
-                                          "kmalloc-2048"};
+                                          "kmalloc-2048", "kmalloc-4096", "kmalloc-8192"};
 
 alignas(mm::SlabCache) unsigned char cache_storage[kClasses][sizeof(mm::SlabCache)];
 mm::SlabCache* caches[kClasses] = {};

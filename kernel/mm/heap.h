@@ -1,6 +1,6 @@
 // Kernel heap: kmalloc/kfree, and operator new/delete on top of them.
-// Blocks up to 2 KiB (header included) come from slab caches kmalloc-32 ..
-// kmalloc-2048 with per-CPU magazines (kernel/mm/kmem.h); bigger blocks are
+// Blocks up to 8 KiB (header included) come from slab caches kmalloc-32 ..
+// kmalloc-8192 with per-CPU magazines (kernel/mm/kmem.h); bigger blocks are
 // whole pages from the pmm. Statistics: kernel::mm::print_stats().
 #pragma once
 
