@@ -68,7 +68,7 @@ static long sys_wait4(pid_t pid, void *status, int options, void *ru)
 
 /* wait4(pid, options) must return `want` (> 0: that pid with status `want_status`; 0: nothing,
  * status untouched), or fail with `want_errno` when want < 0. */
-static void expect_wait(const char *what, pid_t pid, int options, pid_t want, int want_errno, int want_status)
+__attribute__((unused)) static void expect_wait(const char *what, pid_t pid, int options, pid_t want, int want_errno, int want_status)
 {
 	int st = 0x5a5a5a5a;
 	errno = 0;
@@ -86,7 +86,7 @@ static void expect_wait(const char *what, pid_t pid, int options, pid_t want, in
 		EXPECT(st == 0x5a5a5a5a, "%s: returned 0 but wrote status 0x%x", what, st);
 }
 
-static pid_t spawn_exit(int code)
+__attribute__((unused)) static pid_t spawn_exit(int code)
 {
 	pid_t p = fork();
 	if (p == 0)
@@ -98,7 +98,7 @@ static pid_t spawn_exit(int code)
 
 /* A child that exits with `code` once the write end of its pipe (*wfd) is closed: it stays
  * alive exactly as long as the test wants, with no sleeps. */
-static pid_t spawn_blocked(int code, int *wfd)
+__attribute__((unused)) static pid_t spawn_blocked(int code, int *wfd)
 {
 	int fds[2];
 	if (pipe(fds) < 0) {
