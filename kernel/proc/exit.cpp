@@ -30,6 +30,7 @@ void exit1(Process* p, int wait_status) {
     user::fds_close_all(p);   // may wake pipe readers and writers: before the end
     p->exit_status = wait_status;
     release_vfork_parent(p);
+    release_tracees(p);   // a stopped tracee runs on; a zombie one goes to its parent
     reparent_children(p); // to the nearest subreaper or init; orphaned groups get SIGHUP
     arch::irq_disable();
     // Off the space before a reaper frees it; the FPU area goes with the process.
@@ -42,11 +43,18 @@ void exit1(Process* p, int wait_status) {
                           // switch
 }
 
-// The reaper: free what may block, then make p a zombie for its parent (or
-// free it at once if the parent ignores SIGCHLD) and wake the parent.
+// The reaper: free what may block, then tell a tracer that is not the
+// parent (the parent hears after the tracer's wait), else the parent.
 void reap(Process* p) {
     p->space->destroy();
     p->space = nullptr;
+    if (!tell_tracer_of_exit(p))
+        tell_parent_of_exit(p);
+}
+
+// Make p a zombie for its parent (or free it at once if the parent ignores
+// SIGCHLD) and wake the parent.
+void tell_parent_of_exit(Process* p) {
     bool no_zombie;
     {
         ParentGuard g(*p);

@@ -44,6 +44,28 @@ void for_each_process(void (*fn)(Process*, void*), void* arg);
 enum class JobEvent { Stopped, Continued };
 void report_job_event(Process* child, JobEvent event, int sig);
 
+// Tracers (ptrace.cpp; ARCHITECTURE.md, "Tracers").
+// ptrace(2): TRACEME, ATTACH, CONT, DETACH, KILL with Linux's errors.
+long ptrace(long request, long pid, uint64_t data);
+// The tracee's thread t dequeued sig: stop for the tracer. 1: stopped and
+// reported (sleep until trace_stopped clears, then leave_trace_stop); 0:
+// another thread is in the process's ptrace stop (wait for trace_owner to
+// clear, then try again); -1: not traced (act on sig as usual).
+int report_trace_stop(Process* p, user::UserThread* t, int sig);
+// The end of the stop (resumed, released, or killed): the signal to act on
+// now (0: none).
+int leave_trace_stop(Process* p);
+// The reaper, before the parent hears: a tracer that is not the parent is
+// told first (true; the parent is told by the tracer's wait or its exit).
+bool tell_tracer_of_exit(Process* p);
+// exit1: p's tracees go free (a stopped one runs on, a zombie goes to its parent).
+void release_tracees(Process* p);
+// Off tracer's list, untraced; caller holds tree_lock(*tracer).
+void unlink_tracee(Process* tracer, Process* c);
+// The parent's half of a reap (exit.cpp): a zombie for its wait (or freed at
+// once if it ignores SIGCHLD), SIGCHLD, and its waiters woken.
+void tell_parent_of_exit(Process* p);
+
 // "lifecycle: ..." counters for the leak check at power-off (waits for
 // pending RCU frees first).
 void report_counts();

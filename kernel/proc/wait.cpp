@@ -64,6 +64,44 @@ bool take_job_report(Process* c, const Want& want, Found* out) {
     return false;
 }
 
+Found exit_of(const Process* c) {
+    const int status = c->exit_status;
+    RusageLite usage = c->self;
+    usage.add(c->children_total);
+    return {c->pid, status, (status & 0x7f) ? kCldKilled : kCldExited, usage};
+}
+
+// The caller's tracees (tree_lock(*me) held), as Linux's ptrace_do_wait: a
+// ptrace stop is reported with or without WUNTRACED (taking it also takes
+// its signal: CONT must name one to deliver it); an exit the parent has not
+// heard of yet is the tracer's first: it is detached here (*told: the
+// parent is to be told next) unless nowait. Tracees that are also children
+// are reaped by the children scan.
+bool scan_tracees(Process* me, const Match& match, const Want& want, Found* out, Process** told,
+                  bool* any) {
+    for (Process* c = me->tracees; c; c = c->trace_next) {
+        if (!match(c))
+            continue;
+        *any = true;
+        if (c->trace_report) {
+            *out = {c->pid, c->trace_report, kCldTrapped, {}};
+            if (!want.nowait)
+                c->trace_report = c->trace_sig = 0;
+            return true;
+        }
+        if (c->trace_zombie && want.exited) {
+            *out = exit_of(c);
+            if (!want.nowait) {
+                c->trace_zombie = false;
+                unlink_tracee(me, c);
+                *told = c;
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
 // 1: found (a zombie is reaped unless nowait), 0: WNOHANG and nothing yet,
 // or -errno (-ERESTARTSYS when a signal interrupts the sleep).
 long dowait(Process* me, Match match, const Want& want, Found* out) {
@@ -71,10 +109,12 @@ long dowait(Process* me, Match match, const Want& want, Found* out) {
         // acquire: pairs with the reaper's release increment.
         const uint32_t gen = me->wait_gen.load(std::memory_order_acquire);
         Process* zombie = nullptr;
+        Process* traced_exit = nullptr;
         bool any = false, reported = false;
         {
             smp::IrqSpinGuard g(tree_lock(*me));
-            for (Process* c = me->children; c; c = c->sib_next) {
+            reported = me->tracees && scan_tracees(me, match, want, out, &traced_exit, &any);
+            for (Process* c = me->children; c && !reported; c = c->sib_next) {
                 if (!match(c))
                     continue;
                 any = true;
@@ -90,16 +130,12 @@ long dowait(Process* me, Match match, const Want& want, Found* out) {
                 }
             }
         }
+        if (traced_exit)
+            tell_parent_of_exit(traced_exit); // now the parent may reap it (Linux, MINIX)
         if (reported)
             return 1;
         if (zombie) {
-            const int status = zombie->exit_status;
-            const bool killed = status & 0x7f;
-            out->pid = zombie->pid;
-            out->status = status;
-            out->code = killed ? kCldKilled : kCldExited;
-            out->usage = zombie->self;
-            out->usage.add(zombie->children_total);
+            *out = exit_of(zombie);
             if (!want.nowait) {
                 me->children_total.add(out->usage); // only me touches my own totals
                 release_process(zombie);
@@ -200,6 +236,7 @@ long waitid(uint64_t idtype, long id, uintptr_t info, uint64_t options, uintptr_
             si.status = f.status & 0x7f;
             break;
         case kCldStopped:
+        case kCldTrapped:
             si.status = (f.status >> 8) & 0xff;
             break;
         default:

@@ -81,7 +81,8 @@ struct UserThread {
     std::atomic<uint64_t> sigmask{0};
     std::atomic<uint64_t> sig_pending{0};
     sched::WaitQueue* sleeping_on = nullptr; // under siglock: an interruptible sleep's queue
-    uint64_t saved_sigmask = 0;              // own: rt_sigsuspend's mask to restore
+    uint64_t trace_pass = 0;    // own: signals a tracer resumed with: no second ptrace stop
+    uint64_t saved_sigmask = 0; // own: rt_sigsuspend's mask to restore
     bool restore_sigmask = false;
     bool exiting = false;       // under siglock: off the thread list
     UserThread* next = nullptr; // the process's thread list, under siglock
@@ -141,6 +142,21 @@ struct Process : scythe::lf::RcuHashNode<> {
     // been told yet, under tree_lock(*parent) like `state`.
     int stop_report = 0;      // wait status of an unreported stop, or 0
     bool cont_report = false; // an unreported continue
+
+    // Tracing (kernel/proc/ptrace.cpp). `tracer` changes only under
+    // tree_lock(*tracer) (attach: a CAS from null, so two tracers cannot both
+    // win); the tracer's `tracees` list and each tracee's stop state below are
+    // under that same lock, so the tracer's wait needs no other lock.
+    std::atomic<Process*> tracer{nullptr};
+    Process* tracees = nullptr; // the processes this one traces
+    Process* trace_next = nullptr;
+    Process* trace_prev = nullptr;
+    bool tracees_released = false;          // its exit released them: attach no more
+    std::atomic<bool> trace_stopped{false}; // in a ptrace stop until the tracer resumes it
+    int trace_report = 0;                   // wait status of an unreported ptrace stop, or 0
+    int trace_sig = 0;                      // Linux's exit_code: the signal the stop resumes with
+    bool trace_zombie = false; // exited, the tracer (not the parent) not yet told by its wait
+    std::atomic<UserThread*> trace_owner{nullptr}; // the thread in the ptrace stop
 
     scythe::lf::DeadListHook<Process> dead_hook; // dead-process list -> reaper
     ProcessRcu rcu{{}, this};                    // freed a grace period after leaving the pid hash

@@ -37,8 +37,8 @@ Default default_action(int sig) {
 // thread (a blocked signal stays: the handler may change before it is
 // unblocked). Caller holds siglock.
 bool discard_at_send(const Process* p, int sig) {
-    if (sig == kSigKill)
-        return false;
+    if (sig == kSigKill || p->tracer.load(std::memory_order_relaxed))
+        return false; // a tracer hears of ignored signals too (Linux)
     const uint64_t bit = sig_bit(sig);
     if (!(p->sig_ignored.load(std::memory_order_relaxed) & bit))
         return false;
@@ -91,8 +91,10 @@ bool stop_side_effects(Process* p, int sig) {
 // Takes t's lowest pending unblocked signal (SIGKILL first; its own before
 // its process's), with its source. A default-action stop marks the process
 // stopped under the same lock, so a SIGCONT sent meanwhile cannot be lost.
-// 0 if none.
-int dequeue(UserThread* t, SigSource* from, bool* stop_now, SigAction* action) {
+// A traced process's signal (not SIGKILL, not one its tracer resumed it
+// with) is for the tracer first: *trace_now, and nothing else is done. 0 if
+// none.
+int dequeue(UserThread* t, SigSource* from, bool* stop_now, bool* trace_now, SigAction* action) {
     Process* p = t->process;
     smp::IrqSpinGuard g(p->siglock);
     const uint64_t mask = ~t->sigmask.load(std::memory_order_relaxed);
@@ -108,6 +110,14 @@ int dequeue(UserThread* t, SigSource* from, bool* stop_now, SigAction* action) {
         p->sig_pending.fetch_and(~sig_bit(sig), std::memory_order_relaxed);
     *from = p->sig_from[sig - 1];
     *action = p->actions[sig - 1];
+    const bool passed = t->trace_pass & sig_bit(sig);
+    t->trace_pass &= ~sig_bit(sig);
+    *trace_now =
+        sig != kSigKill && !passed && !p->group_exit && p->tracer.load(std::memory_order_acquire);
+    if (*trace_now) {
+        *stop_now = false;
+        return sig;
+    }
     *stop_now = action->handler == kSigDfl && default_action(sig) == Default::Stop && p->pid != 1 &&
                 !p->group_exit;
     if (*stop_now && !p->stopped.load(std::memory_order_relaxed)) {
@@ -140,6 +150,35 @@ void stop_here(UserThread* t, int sig, bool report) {
     p->stop_wait.wait_until(
         [t, p] { return !p->stopped.load(std::memory_order_relaxed) || fatal_pending(t); });
     detail::set_sleeping_on(t, nullptr);
+}
+
+// A signal-delivery stop (ptrace): the tracer hears of sig and this thread
+// sleeps until the tracer resumes it, releases it, or the process is killed.
+// The signal to act on afterwards (0: none; sig itself if not traced).
+int trace_stop(UserThread* t, int sig) {
+    Process* p = t->process;
+    detail::set_sleeping_on(t, &p->stop_wait);
+    int r;
+    // Another thread in the process's ptrace stop: wait for its end first.
+    while ((r = proc::report_trace_stop(p, t, sig)) == 0)
+        p->stop_wait.wait_until(
+            [t, p] { return !p->trace_owner.load(std::memory_order_acquire) || fatal_pending(t); });
+    if (r > 0)
+        p->stop_wait.wait_until([t, p] {
+            // acquire: pairs with the tracer's release of trace_stopped (trace_sig).
+            return !p->trace_stopped.load(std::memory_order_acquire) || fatal_pending(t);
+        });
+    detail::set_sleeping_on(t, nullptr);
+    return r > 0 ? proc::leave_trace_stop(p) : sig;
+}
+
+// The tracer resumed t with sig: it pends again on t, passed by the next
+// dequeue's ptrace stop, and is then acted on as usual (a blocked one waits).
+void redeliver(UserThread* t, int sig, const SigSource& from) {
+    Process* p = t->process;
+    smp::IrqSpinGuard g(p->siglock);
+    t->trace_pass |= sig_bit(sig);
+    signal_thread_locked(t, sig, from);
 }
 
 arch::SigInfo siginfo_for(int sig, const SigSource& from) {
@@ -290,12 +329,17 @@ bool exit_to_user(void* frame, long nr) {
         for (;;) {
             SigSource from;
             SigAction a{};
-            bool stop_now = false;
-            const int sig = dequeue(t, &from, &stop_now, &a);
+            bool stop_now = false, trace_now = false;
+            const int sig = dequeue(t, &from, &stop_now, &trace_now, &a);
             if (!sig) {
                 if (!p->stopped.load(std::memory_order_relaxed))
                     break;
                 stop_here(t, 0, false); // another thread stopped the process
+                continue;
+            }
+            if (trace_now) {
+                if (const int resumed = trace_stop(t, sig))
+                    redeliver(t, resumed, resumed == sig ? from : SigSource{kSiUser, 0, 0});
                 continue;
             }
             if (stop_now) {

@@ -18,9 +18,10 @@
 
 namespace kernel::user {
 
-inline constexpr int kSigHup = 1, kSigInt = 2, kSigQuit = 3, kSigKill = 9, kSigUsr1 = 10,
-                     kSigSegv = 11, kSigPipe = 13, kSigAlrm = 14, kSigTerm = 15, kSigChld = 17,
-                     kSigCont = 18, kSigStop = 19, kSigTstp = 20, kSigTtin = 21, kSigTtou = 22;
+inline constexpr int kSigHup = 1, kSigInt = 2, kSigQuit = 3, kSigTrap = 5, kSigKill = 9,
+                     kSigUsr1 = 10, kSigSegv = 11, kSigPipe = 13, kSigAlrm = 14, kSigTerm = 15,
+                     kSigChld = 17, kSigCont = 18, kSigStop = 19, kSigTstp = 20, kSigTtin = 21,
+                     kSigTtou = 22;
 inline constexpr uint64_t sig_bit(int sig) {
     return uint64_t(1) << (sig - 1);
 }
@@ -32,7 +33,7 @@ inline constexpr uint64_t kSaNoCldStop = 1, kSaNoCldWait = 2, kSaSigInfo = 4,
                           kSaNoDefer = 0x40000000, kSaResetHand = 0x80000000;
 // siginfo si_code values.
 inline constexpr int kSiUser = 0, kSiKernel = 0x80, kSiTkill = -6, kCldExited = 1, kCldKilled = 2,
-                     kCldStopped = 5, kCldContinued = 6;
+                     kCldTrapped = 4, kCldStopped = 5, kCldContinued = 6;
 
 // Kernel-internal results (Linux's values), never seen by user space:
 // exit_to_user turns them into a restart of the call or into -EINTR.

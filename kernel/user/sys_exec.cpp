@@ -2,6 +2,7 @@
 // memory into one kernel buffer before the old image is dropped.
 #include "kernel/mm/heap.h"
 #include "kernel/user/process.h"
+#include "kernel/user/signal.h"
 #include "kernel/user/syscalls.h"
 #include "kernel/user/uaccess.h"
 
@@ -60,6 +61,11 @@ long sys_execve(SyscallArgs a) {
     kfree(args);
     if (err < 0)
         return err;
+    // A traced process stops with SIGTRAP in its new image (Linux, without
+    // PTRACE_O_TRACEEXEC), on its way to user mode.
+    Process* p = current_process();
+    if (p->tracer.load(std::memory_order_acquire))
+        send_thread_signal(current_thread(), kSigTrap, {kSiUser, 0, 0});
     enter_new_image();
 }
 

@@ -30,6 +30,10 @@ long sys_wait4(SyscallArgs a) {
     return proc::wait4(static_cast<int32_t>(a[0]), a[1], static_cast<uint32_t>(a[2]), a[3]);
 }
 
+long sys_ptrace(SyscallArgs a) { // request, pid, addr (unused so far), data
+    return proc::ptrace(a[0], static_cast<int32_t>(a[1]), a[3]);
+}
+
 long sys_waitid(SyscallArgs a) {
     return proc::waitid(static_cast<uint32_t>(a[0]), static_cast<int32_t>(a[1]), a[2],
                         static_cast<uint32_t>(a[3]), a[4]);

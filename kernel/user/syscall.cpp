@@ -50,6 +50,7 @@ struct Table {
         e[63] = {sys_uname, "uname"};
         e[98] = {sys_getrusage, "getrusage"};
         e[100] = {sys_times, "times"};
+        e[101] = {sys_ptrace, "ptrace"};
         e[102] = {sys_getuid, "getuid"};
         e[104] = {sys_getuid, "getgid"};
         e[107] = {sys_getuid, "geteuid"};

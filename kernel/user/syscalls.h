@@ -23,6 +23,7 @@ long sys_fork(SyscallArgs a);
 long sys_vfork(SyscallArgs a);
 long sys_clone(SyscallArgs a);
 long sys_wait4(SyscallArgs a);
+long sys_ptrace(SyscallArgs a);
 long sys_waitid(SyscallArgs a);
 long sys_setpgid(SyscallArgs a);
 long sys_getpgid(SyscallArgs a);
