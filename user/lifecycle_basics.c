@@ -499,7 +499,7 @@ static void test_pipe(void)
 		expect_wait("reap the holder", holder, 0, holder, 0, 0);
 		close(q[0]);
 	}
-	/* Writing to a pipe with no reader: EPIPE needs SIGPIPE ignored (no signal delivery). */
+	/* Writing to a pipe with no reader (SIGPIPE, EPIPE): user/signals.c, test "sigpipe". */
 	end();
 }
 

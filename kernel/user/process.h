@@ -1,7 +1,8 @@
-// A user process, for now exactly one thread: a kernel thread that enters
-// user mode and comes back for system calls and faults. Its lifecycle (fork,
-// exit, reap, wait) lives in kernel/proc/; ARCHITECTURE.md's table "The
-// exit -> reap -> wait path" lists each step with its locks.
+// A user process: a thread group of UserThreads, each a kernel thread that
+// enters user mode and comes back for system calls and faults (threads:
+// kernel/user/thread.cpp). Its lifecycle (fork, exit, reap, wait) lives in
+// kernel/proc/; ARCHITECTURE.md's tables "The exit -> reap -> wait path" and
+// "Threads" list each step with its locks.
 #pragma once
 
 #include <atomic>
