@@ -10,7 +10,10 @@
  * Options as every check.h program: --only a,b  --skip a,b  --list
  */
 #define _GNU_SOURCE
+#include <setjmp.h>
 #include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -528,6 +531,94 @@ static void test_nanosleep_eintr(void)
 	end();
 }
 
+static sigjmp_buf fault_jmp;
+static volatile int fault_sig, fault_code;
+static volatile uintptr_t fault_addr;
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	fault_sig = sig;
+	fault_code = si->si_code;
+	fault_addr = (uintptr_t)si->si_addr;
+	siglongjmp(fault_jmp, 1);
+}
+
+static volatile int zero;
+
+/* Runs `what` with handlers for the fault signals; records what arrived. */
+static void catch_fault(void (*what)(void))
+{
+	fault_sig = fault_code = 0;
+	fault_addr = 0;
+	if (sigsetjmp(fault_jmp, 1) == 0)
+		what();
+}
+static void write_null16(void)
+{
+	volatile int *volatile p = (volatile int *)16; /* through a variable: no bounds warning */
+	*p = 1;
+}
+static char *ro_page;
+static void write_readonly(void)
+{
+	*(volatile char *)ro_page = 1;
+}
+static void divide_by_zero(void)
+{
+	/* A real idiv: the compiler would turn 1 / x into compares. */
+	int lo = 1, hi = 0, d = zero;
+	__asm__ volatile("idivl %2" : "+a"(lo), "+d"(hi) : "r"(d));
+}
+static void illegal_instruction(void)
+{
+	__asm__ volatile("ud2");
+}
+
+static void test_faults(void)
+{
+	begin("fault_signals");
+	static const int sigs[] = {SIGSEGV, SIGFPE, SIGILL};
+	for (unsigned i = 0; i < 3; i++)
+		set_info_action(sigs[i], on_fault, 0);
+	catch_fault(write_null16);
+	EXPECT(fault_sig == SIGSEGV && fault_code == SEGV_MAPERR && fault_addr == 16,
+	       "write to 16: signal %d code %d addr %s", fault_sig, fault_code, fault_addr == 16 ? "16" : "other");
+	ro_page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	catch_fault(write_readonly);
+	EXPECT(fault_sig == SIGSEGV && fault_code == SEGV_ACCERR && fault_addr == (uintptr_t)ro_page,
+	       "write to a read-only page: signal %d code %d", fault_sig, fault_code);
+	munmap(ro_page, 4096);
+	catch_fault(divide_by_zero);
+	EXPECT(fault_sig == SIGFPE && fault_code == FPE_INTDIV, "divide by zero: signal %d code %d", fault_sig,
+	       fault_code);
+	catch_fault(illegal_instruction);
+	EXPECT(fault_sig == SIGILL && fault_code == ILL_ILLOPN, "ud2: signal %d code %d", fault_sig, fault_code);
+	for (unsigned i = 0; i < 3; i++)
+		reset(sigs[i]);
+	/* No handler, a blocked or an ignored one: the process dies of the signal. */
+	pid_t p = fork();
+	if (p == 0)
+		divide_by_zero();
+	expect_wait("unhandled divide by zero", p, 0, p, 0, SIGFPE);
+	p = fork();
+	if (p == 0) {
+		set_info_action(SIGSEGV, on_fault, 0);
+		sigset_t m;
+		block_one(SIGSEGV, &m);
+		write_null16();
+		_exit(0);
+	}
+	expect_wait("blocked SIGSEGV still kills", p, 0, p, 0, SIGSEGV);
+	p = fork();
+	if (p == 0) {
+		signal(SIGILL, SIG_IGN);
+		illegal_instruction();
+		_exit(0);
+	}
+	expect_wait("ignored SIGILL still kills", p, 0, p, 0, SIGILL);
+	end();
+}
+
 static const struct check_test tests[] = {
 	{"handler_siginfo", test_handler_siginfo},
 	{"mask_in_handler", test_mask_in_handler},
@@ -542,6 +633,7 @@ static const struct check_test tests[] = {
 	{"kill_group", test_kill_group},
 	{"sigsuspend_pause", test_sigsuspend},
 	{"nanosleep_eintr", test_nanosleep_eintr},
+	{"fault_signals", test_faults},
 };
 #define N_TESTS (sizeof tests / sizeof tests[0])
 

@@ -59,6 +59,46 @@ constexpr const char* kExceptionNames[32] = {
     "RESERVED (31)",
 };
 
+// The signal Linux sends for an exception in user mode (arch/x86/kernel/
+// traps.c, fault.c), with its si_code and si_addr.
+kernel::user::UserFault user_fault_of(const TrapFrame& f) {
+    constexpr int kSigIll = 4, kSigTrap = 5, kSigBus = 7, kSigFpe = 8, kSigSegv = 11;
+    constexpr int kSiKernel = 0x80, kSegvMaperr = 1, kSegvAccerr = 2, kIllIllopn = 2,
+                  kFpeIntdiv = 1, kFpeFltinv = 7, kBusAdraln = 1, kTrapBrkpt = 1;
+    const uint64_t v = f.vector;
+    kernel::user::UserFault u{kExceptionNames[v], kSigSegv, kSiKernel, f.rip, 0};
+    switch (v) {
+    case 0: // #DE
+        u.sig = kSigFpe, u.code = kFpeIntdiv, u.addr = f.rip;
+        break;
+    case 1: // #DB
+    case 3: // #BP
+        u.sig = kSigTrap, u.code = v == 3 ? kSiKernel : kTrapBrkpt;
+        break;
+    case 6: // #UD
+        u.sig = kSigIll, u.code = kIllIllopn, u.addr = f.rip;
+        break;
+    case 11: // #NP
+    case 12: // #SS
+        u.sig = kSigBus;
+        break;
+    case 14: // #PF: not present, or a protection violation
+        u.code = arch::fault_was_protection(f.error) ? kSegvAccerr : kSegvMaperr;
+        u.addr = read_cr2();
+        break;
+    case 16: // #MF
+    case 19: // #XM
+        u.sig = kSigFpe, u.code = kFpeFltinv, u.addr = f.rip;
+        break;
+    case 17: // #AC
+        u.sig = kSigBus, u.code = kBusAdraln;
+        break;
+    default: // #GP and the rest: SIGSEGV, SI_KERNEL, no address
+        break;
+    }
+    return u;
+}
+
 void dump_registers(const TrapFrame& f) {
     using kernel::kprintf;
     kprintf("  RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx\n", f.rax, f.rbx, f.rcx, f.rdx);
@@ -116,8 +156,10 @@ void handle_trap(x86::TrapFrame* frame) {
         kernel::sched::cputime::minor_fault(); // ru_minflt
         return;
     }
-    if (v < 32 && from_user) // the process dies, not the kernel
-        kernel::user::user_fault(kExceptionNames[v], frame->rip, v == 14 ? read_cr2() : 0);
+    if (v < 32 && from_user) { // the process gets a signal, not the kernel
+        kernel::user::user_fault(user_fault_of(*frame));
+        return; // a handler runs on the way back to user mode
+    }
     // A bad user pointer in copy_{from,to}_user: the copy stops and returns EFAULT.
     if ((v == 14 || v == 13) && uaccess_fixup(*frame))
         return;

@@ -151,7 +151,7 @@ extern "C" uint64_t x86_64_syscall_dispatch(x86::TrapFrame* f) {
     // SYSRET to a non-canonical RIP faults in ring 0 on the user's stack, and
     // rt_sigreturn takes RIP from user memory: never let it through.
     if (f->rip >= arch::user_return_limit())
-        kernel::user::user_fault("bad return address", f->rip, 0);
+        kernel::user::user_fault_kill({"bad return address", 11, 0x80, f->rip, 0});
     kernel::sched::cputime::return_to_user();
     return rewritten;
 }

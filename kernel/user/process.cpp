@@ -210,18 +210,40 @@ void enter_new_image() {
     arch::enter_user(me->entry, me->initial_sp);
 }
 
-void user_fault(const char* what, uintptr_t rip, uintptr_t addr) {
+void user_fault_kill(const UserFault& f) {
     Process* p = current_process();
     // Lower case: the kernel's own fault reports are upper case, and test
     // harnesses treat those as a kernel failure.
     char lower[48];
     size_t i = 0;
-    for (; what[i] && i < sizeof lower - 1; i++)
-        lower[i] = what[i] >= 'A' && what[i] <= 'Z' ? char(what[i] - 'A' + 'a') : what[i];
+    for (; f.what[i] && i < sizeof lower - 1; i++)
+        lower[i] = f.what[i] >= 'A' && f.what[i] <= 'Z' ? char(f.what[i] - 'A' + 'a') : f.what[i];
     lower[i] = '\0';
-    kprintf("user: pid %d (%s) killed by SIGSEGV: %s at rip %#lx, address %#lx\n", p ? p->pid : -1,
-            p ? p->name : "?", lower, rip, addr);
-    exit_process(kSigSegv);
+    const char* name = f.sig == kSigSegv ? "SIGSEGV"
+                       : f.sig == 7      ? "SIGBUS"
+                       : f.sig == 8      ? "SIGFPE"
+                       : f.sig == 4      ? "SIGILL"
+                                         : "SIGTRAP";
+    kprintf("user: pid %d (%s) killed by %s: %s at rip %#lx, address %#lx\n", p ? p->pid : -1,
+            p ? p->name : "?", name, lower, f.rip, f.addr);
+    arch::irq_enable(); // the trap path may come here with interrupts off
+    exit_process(f.sig);
+}
+
+void user_fault(const UserFault& f) {
+    UserThread* t = current_thread();
+    if (!t)
+        panic("user fault outside a user thread");
+    Process* p = t->process;
+    const SigAction a = get_action(p, f.sig);
+    const bool blocked = t->sigmask.load(std::memory_order_relaxed) & sig_bit(f.sig);
+    if (a.handler == kSigDfl || a.handler == kSigIgn || blocked)
+        user_fault_kill(f); // Linux's force_sig: unblocked, back to the default, fatal
+    int code = f.code;
+    constexpr int kSegvMaperr = 1, kSegvAccerr = 2;
+    if (f.sig == kSigSegv && (code == kSegvMaperr || code == kSegvAccerr))
+        code = p->space->in_region(f.addr) ? kSegvAccerr : kSegvMaperr; // as Linux: by the VMA
+    send_thread_signal(t, f.sig, SigSource{code, 0, 0, f.addr});
 }
 
 } // namespace kernel::user

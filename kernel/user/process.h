@@ -36,9 +36,10 @@ struct File; // kernel/user/file.h
 
 // Who sent a pending signal, for its siginfo (everyone is uid 0).
 struct SigSource {
-    int32_t code = 0; // SI_USER (0), or CLD_* for SIGCHLD
+    int32_t code = 0; // SI_USER (0), CLD_* for SIGCHLD, a fault's code (SEGV_MAPERR, ...)
     int32_t pid = 0;
     int32_t status = 0; // SIGCHLD: exit code or signal
+    uint64_t addr = 0;  // a fault's si_addr
 };
 
 // What getrusage and wait4 report in struct rusage (only what is tracked;

@@ -187,6 +187,12 @@ arch::SigInfo siginfo_for(int sig, const SigSource& from) {
     si.code = from.code;
     si.pid = from.pid;
     si.status = from.status;
+    // A fault (a kernel code > 0 for a fault signal): si_addr takes the
+    // union's first 8 bytes, where kill's si_pid and si_uid would be.
+    constexpr uint64_t kFaultSignals =
+        sig_bit(4) | sig_bit(5) | sig_bit(7) | sig_bit(8) | sig_bit(kSigSegv);
+    if ((kFaultSignals & sig_bit(sig)) && from.code > 0)
+        __builtin_memcpy(&si.pid, &from.addr, sizeof from.addr);
     return si;
 }
 

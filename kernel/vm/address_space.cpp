@@ -318,6 +318,11 @@ size_t AddressSpace::region_count() const {
     return n;
 }
 
+bool AddressSpace::in_region(uintptr_t va) {
+    SpaceGuard guard(lock_); // serves cross-calls while it waits, as every user of the lock
+    return region_at(va) != nullptr;
+}
+
 const AddressSpace::Region* AddressSpace::region_at(uintptr_t va) const {
     for (const Region* r = regions_; r; r = r->next)
         if (va >= r->start && va < r->end)

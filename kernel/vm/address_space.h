@@ -66,6 +66,10 @@ public:
     // space unchanged but for pages now marked copy-on-write.
     AddressSpace* clone_cow();
 
+    // Whether va lies in a mapped region (a fault there that the VM cannot
+    // resolve is an access violation, SEGV_ACCERR; elsewhere SEGV_MAPERR).
+    bool in_region(uintptr_t va);
+
     // A fault at va in this space: true if it was resolved (zero fill,
     // copy-on-write break, or a stale TLB entry) and the access can retry.
     bool handle_fault(uintptr_t va, bool write);
