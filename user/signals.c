@@ -619,6 +619,52 @@ static void test_faults(void)
 	end();
 }
 
+static char alt_mem[64 * 1024] __attribute__((aligned(16)));
+static volatile int on_alt, alt_flags_inside, eperm_inside;
+static void on_usr1_where(int sig)
+{
+	(void)sig;
+	char here;
+	on_alt = &here >= alt_mem && &here < alt_mem + sizeof alt_mem;
+	stack_t now;
+	sigaltstack(NULL, &now);
+	alt_flags_inside = now.ss_flags;
+	stack_t again = {.ss_sp = alt_mem, .ss_size = sizeof alt_mem, .ss_flags = 0};
+	errno = 0;
+	eperm_inside = sigaltstack(&again, NULL) == -1 && errno == EPERM;
+}
+
+static void test_sigaltstack(void)
+{
+	begin("sigaltstack");
+	stack_t old, ss = {.ss_sp = alt_mem, .ss_size = sizeof alt_mem, .ss_flags = 0};
+	EXPECT(sigaltstack(NULL, &old) == 0 && old.ss_flags == SS_DISABLE, "initially: flags %d", old.ss_flags);
+	EXPECT(sigaltstack(&ss, NULL) == 0, "set: errno %d", errno);
+	set_action(SIGUSR1, on_usr1_where, SA_ONSTACK, NULL);
+	kill(getpid(), SIGUSR1);
+	EXPECT(on_alt, "SA_ONSTACK handler not on the alternate stack");
+	EXPECT(alt_flags_inside == SS_ONSTACK, "inside: flags %d, expected SS_ONSTACK", alt_flags_inside);
+	EXPECT(eperm_inside, "changing it while on it did not fail EPERM");
+	set_action(SIGUSR1, on_usr1_where, 0, NULL);
+	kill(getpid(), SIGUSR1);
+	EXPECT(!on_alt && alt_flags_inside == 0, "handler without SA_ONSTACK: on %d flags %d", on_alt,
+	       alt_flags_inside);
+	stack_t small = {.ss_sp = alt_mem, .ss_size = 1024, .ss_flags = 0};
+	errno = 0;
+	EXPECT(sigaltstack(&small, NULL) == -1 && errno == ENOMEM, "1 KiB stack: errno %d", errno);
+	stack_t bad = {.ss_sp = alt_mem, .ss_size = sizeof alt_mem, .ss_flags = 12345};
+	errno = 0;
+	EXPECT(sigaltstack(&bad, NULL) == -1 && errno == EINVAL, "bad flags: errno %d", errno);
+	stack_t off = {.ss_flags = SS_DISABLE};
+	EXPECT(sigaltstack(&off, &old) == 0 && old.ss_sp == alt_mem && old.ss_size == sizeof alt_mem,
+	       "disable: old stack not reported");
+	set_action(SIGUSR1, on_usr1_where, SA_ONSTACK, NULL);
+	kill(getpid(), SIGUSR1);
+	EXPECT(!on_alt, "SA_ONSTACK with the stack disabled ran on it");
+	reset(SIGUSR1);
+	end();
+}
+
 static const struct check_test tests[] = {
 	{"handler_siginfo", test_handler_siginfo},
 	{"mask_in_handler", test_mask_in_handler},
@@ -634,6 +680,7 @@ static const struct check_test tests[] = {
 	{"sigsuspend_pause", test_sigsuspend},
 	{"nanosleep_eintr", test_nanosleep_eintr},
 	{"fault_signals", test_faults},
+	{"sigaltstack", test_sigaltstack},
 };
 #define N_TESTS (sizeof tests / sizeof tests[0])
 

@@ -79,7 +79,9 @@ void* entry_frame(uintptr_t stack_top) {
 
 bool push_signal_frame(void* frame, const HandlerCall& call) {
     TrapFrame& f = *as_trap(frame);
-    const uint64_t fp_addr = (f.rsp - kRedZone - kFpuStateSize) & ~uint64_t(63);
+    // On the alternate stack from its top (no red zone: nothing lives there).
+    const uint64_t below = call.stack_top ? call.stack_top : f.rsp - kRedZone;
+    const uint64_t fp_addr = (below - kFpuStateSize) & ~uint64_t(63);
     const uint64_t addr = ((fp_addr - sizeof(RtSigFrame)) & ~uint64_t(15)) - 8;
 
     alignas(kFpuStateAlign) uint8_t fpu[kFpuStateSize];
@@ -88,7 +90,9 @@ bool push_signal_frame(void* frame, const HandlerCall& call) {
     RtSigFrame sf{};
     sf.pretcode = call.restorer;
     sf.uc.flags = kUcSigcontextSs | kUcStrictRestoreSs;
-    sf.uc.ss_flags = 2; // SS_DISABLE: no alternate stack
+    sf.uc.ss_sp = call.uc_stack.sp;
+    sf.uc.ss_flags = call.uc_stack.flags;
+    sf.uc.ss_size = call.uc_stack.size;
     SigContext& sc = sf.uc.mcontext;
     sc.r8 = f.r8, sc.r9 = f.r9, sc.r10 = f.r10, sc.r11 = f.r11;
     sc.r12 = f.r12, sc.r13 = f.r13, sc.r14 = f.r14, sc.r15 = f.r15;
@@ -115,7 +119,11 @@ bool push_signal_frame(void* frame, const HandlerCall& call) {
     return true;
 }
 
-bool pop_signal_frame(void* frame, uint64_t* mask) {
+uint64_t frame_stack_pointer(const void* frame) {
+    return static_cast<const TrapFrame*>(frame)->rsp;
+}
+
+bool pop_signal_frame(void* frame, uint64_t* mask, AltStack* uc_stack) {
     TrapFrame& f = *as_trap(frame);
     const uint64_t addr = f.rsp - 8; // the handler's `ret` popped pretcode
     RtSigFrame sf;
@@ -143,6 +151,7 @@ bool pop_signal_frame(void* frame, uint64_t* mask) {
     f.ss = SEL_UDATA;
     fpu_restore(fpu);
     *mask = sf.uc.sigmask;
+    *uc_stack = {sf.uc.ss_sp, sf.uc.ss_flags, sf.uc.ss_size};
     return true;
 }
 

@@ -33,6 +33,8 @@ void copy_state(Process* child, Process* parent, const UserThread* caller) {
         child->mmap_floor = parent->mmap_floor;
     }
     child->main_thread.fs_base = caller->fs_base;
+    child->main_thread.alt_sp = caller->alt_sp; // the alternate signal stack too (Linux)
+    child->main_thread.alt_size = caller->alt_size;
     // Signals: the caller's mask, the actions; nothing pending (POSIX).
     child->main_thread.sigmask.store(caller->sigmask.load(std::memory_order_relaxed),
                                      std::memory_order_relaxed);

@@ -194,6 +194,7 @@ long exec_image(const char* path, const char* const* argv, const char* const* en
     p->mmap_floor = kMmapTop;
     me->fs_base = 0;
     me->clear_child_tid = 0;
+    me->alt_sp = me->alt_size = 0; // no alternate signal stack in a new image
     me->forked = false;
     reset_handlers_for_exec(p); // caught signals go back to the default; ignored stay ignored
     p->did_exec.store(true, std::memory_order_relaxed); // the parent's setpgid: EACCES from now

@@ -90,9 +90,10 @@ struct UserThread {
     UserThread* next = nullptr; // the process's thread list, under siglock
     UserThread* prev = nullptr;
 
-    uint64_t fs_base = 0;          // own: thread pointer (arch_prctl ARCH_SET_FS, CLONE_SETTLS)
-    uintptr_t clear_child_tid = 0; // own: set_tid_address, CLONE_CHILD_CLEARTID
-    scythe::lf::RcuHead rcu{};     // a clone()d thread is freed a grace period after it exits
+    uint64_t alt_sp = 0, alt_size = 0; // own: sigaltstack (size 0: none)
+    uint64_t fs_base = 0;              // own: thread pointer (arch_prctl ARCH_SET_FS, CLONE_SETTLS)
+    uintptr_t clear_child_tid = 0;     // own: set_tid_address, CLONE_CHILD_CLEARTID
+    scythe::lf::RcuHead rcu{};         // a clone()d thread is freed a grace period after it exits
     alignas(16) uint8_t user_frame[arch::kUserFrameSize] = {};
     alignas(arch::kFpuStateAlign) uint8_t fpu[arch::kFpuStateSize] = {};
 };

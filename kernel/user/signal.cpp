@@ -227,8 +227,14 @@ void run_handler(UserThread* t, void* frame, int sig, const SigAction& a, const 
     Process* p = t->process;
     const uint64_t mask = t->sigmask.load(std::memory_order_relaxed);
     const arch::SigInfo info = siginfo_for(sig, from);
-    const arch::HandlerCall call{a.handler, a.restorer, sig,
-                                 t->restore_sigmask ? t->saved_sigmask : mask, &info};
+    const uint64_t sp = arch::frame_stack_pointer(frame);
+    const arch::AltStack alt = alt_stack_of(t, sp);
+    // SA_ONSTACK: on the alternate stack, unless already on it (nested).
+    const bool switch_stack = (a.flags & kSaOnStack) && alt.flags == 0;
+    const arch::HandlerCall call{a.handler, a.restorer,
+                                 sig,       t->restore_sigmask ? t->saved_sigmask : mask,
+                                 &info,     switch_stack ? t->alt_sp + t->alt_size : 0,
+                                 alt};
     if (!(a.flags & kSaRestorer) || !arch::push_signal_frame(frame, call)) {
         kprintf("user: pid %d (%s) killed by SIGSEGV: no room for the frame of signal %d\n", p->pid,
                 p->name, sig);
@@ -304,6 +310,34 @@ void send_thread_signal(UserThread* t, int sig, const SigSource& from) {
         p->stop_wait.wake_all();
     if (continued)
         proc::report_job_event(p, proc::JobEvent::Continued, kSigCont);
+}
+
+arch::AltStack alt_stack_of(const UserThread* t, uint64_t sp) {
+    constexpr int32_t kSsOnStack = 1, kSsDisable = 2;
+    if (!t->alt_size)
+        return {0, kSsDisable, 0};
+    const bool on = sp > t->alt_sp && sp - t->alt_sp <= t->alt_size;
+    return {t->alt_sp, on ? kSsOnStack : 0, t->alt_size};
+}
+
+long set_alt_stack(UserThread* t, uint64_t sp, const arch::AltStack& ss) {
+    constexpr int32_t kSsOnStack = 1, kSsDisable = 2;
+    constexpr uint32_t kSsAutoDisarm = 1u << 31;
+    constexpr uint64_t kMinSigStkSz = 2048;
+    if (alt_stack_of(t, sp).flags == kSsOnStack)
+        return -kEPERM;
+    const int32_t mode = static_cast<int32_t>(static_cast<uint32_t>(ss.flags) & ~kSsAutoDisarm);
+    if (mode != kSsDisable && mode != kSsOnStack && mode != 0)
+        return -kEINVAL;
+    if (mode == kSsDisable) {
+        t->alt_sp = t->alt_size = 0;
+        return 0;
+    }
+    if (ss.size < kMinSigStkSz)
+        return -kENOMEM;
+    t->alt_sp = ss.sp;
+    t->alt_size = ss.size;
+    return 0;
 }
 
 bool any_process_stopped() {

@@ -28,6 +28,7 @@ inline constexpr uint64_t sig_bit(int sig) {
 // SIGKILL and SIGSTOP can be neither blocked, caught nor ignored.
 inline constexpr uint64_t kUnblockable = sig_bit(kSigKill) | sig_bit(kSigStop);
 inline constexpr uint64_t kSigDfl = 0, kSigIgn = 1;
+inline constexpr uint64_t kSaOnStack = 0x08000000;
 inline constexpr uint64_t kSaNoCldStop = 1, kSaNoCldWait = 2, kSaSigInfo = 4,
                           kSaRestorer = 0x04000000, kSaRestart = 0x10000000,
                           kSaNoDefer = 0x40000000, kSaResetHand = 0x80000000;
@@ -71,6 +72,13 @@ bool wait_interruptible(sched::WaitQueue& wq, Cond&& cond);
 // interrupt or exception. True if the frame was rewritten (the arch must
 // then restore every register, not take a fast return).
 bool exit_to_user(void* frame, long nr);
+
+// sigaltstack: the thread's alternate stack as stack_t reports it for a
+// user stack pointer sp (SS_ONSTACK when sp is on it, SS_DISABLE when none);
+// setting it (EPERM while on it, EINVAL for bad flags, ENOMEM below
+// MINSIGSTKSZ). 0 or -errno.
+arch::AltStack alt_stack_of(const UserThread* t, uint64_t sp);
+long set_alt_stack(UserThread* t, uint64_t sp, const arch::AltStack& ss);
 
 // rt_sigaction keeps sig_ignored in step with the dispositions; exec resets
 // handlers to the default.

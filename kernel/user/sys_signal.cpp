@@ -80,15 +80,41 @@ long sys_rt_sigreturn(SyscallArgs) {
     UserThread* t = current_thread();
     void* frame = arch::entry_frame(sched::current()->stack.top);
     uint64_t mask;
-    if (!arch::pop_signal_frame(frame, &mask)) {
+    arch::AltStack uc_stack;
+    if (!arch::pop_signal_frame(frame, &mask, &uc_stack)) {
         kprintf("user: pid %d (%s) killed by SIGSEGV: bad signal frame\n", t->process->pid,
                 t->process->name);
         exit_process(kSigSegv);
     }
+    // As Linux's restore_altstack: the frame's stack_t becomes the setting
+    // again (refused quietly while still on the alternate stack).
+    set_alt_stack(t, arch::frame_stack_pointer(frame), uc_stack);
     t->sigmask.store(mask & ~kUnblockable, std::memory_order_relaxed);
     // The dispatcher stores the result in the result register: give back
     // the restored one (exit_to_user knows rt_sigreturn and restarts nothing).
     return arch::syscall_result(frame);
+}
+
+long sys_sigaltstack(SyscallArgs a) {
+    struct StackT {
+        uint64_t sp;
+        int32_t flags, pad;
+        uint64_t size;
+    };
+    UserThread* t = current_thread();
+    const uint64_t sp = arch::frame_stack_pointer(arch::entry_frame(sched::current()->stack.top));
+    const arch::AltStack old = alt_stack_of(t, sp);
+    if (a[0]) {
+        StackT ss;
+        if (copy_from_user(&ss, a[0], sizeof ss) < 0)
+            return -kEFAULT;
+        if (long err = set_alt_stack(t, sp, {ss.sp, ss.flags, ss.size}); err < 0)
+            return err;
+    }
+    const StackT out{old.sp, old.flags, 0, old.size};
+    if (a[1] && copy_to_user(a[1], &out, sizeof out) < 0)
+        return -kEFAULT;
+    return 0;
 }
 
 long sys_rt_sigpending(SyscallArgs a) {

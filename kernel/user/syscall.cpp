@@ -63,6 +63,7 @@ struct Table {
         e[124] = {sys_getsid, "getsid"};
         e[127] = {sys_rt_sigpending, "rt_sigpending"};
         e[130] = {sys_rt_sigsuspend, "rt_sigsuspend"};
+        e[131] = {sys_sigaltstack, "sigaltstack"};
         e[157] = {sys_prctl, "prctl"};
         e[158] = {sys_arch_prctl, "arch_prctl"};
         e[169] = {sys_reboot, "reboot"};

@@ -36,6 +36,7 @@ long sys_rt_sigaction(SyscallArgs a);
 long sys_rt_sigprocmask(SyscallArgs a);
 long sys_rt_sigreturn(SyscallArgs a);
 long sys_rt_sigpending(SyscallArgs a);
+long sys_sigaltstack(SyscallArgs a);
 long sys_rt_sigsuspend(SyscallArgs a);
 long sys_pause(SyscallArgs a);
 long sys_kill(SyscallArgs a);

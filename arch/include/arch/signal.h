@@ -21,12 +21,21 @@ struct SigInfo {
 };
 static_assert(sizeof(SigInfo) == 128, "Linux's siginfo_t");
 
+// Linux's stack_t (sigaltstack, and uc_stack in the frame).
+struct AltStack {
+    uint64_t sp = 0;
+    int32_t flags = 2; // SS_DISABLE
+    uint64_t size = 0;
+};
+
 struct HandlerCall {
     uint64_t handler;  // user address of the handler
     uint64_t restorer; // SA_RESTORER's trampoline: the handler returns into it
     int sig;
     uint64_t saved_mask; // restored by rt_sigreturn
     const SigInfo* info;
+    uint64_t stack_top; // the alternate signal stack's top, or 0: below the interrupted one
+    AltStack uc_stack;  // saved in the frame (the thread's sigaltstack as it was)
 };
 
 // The user context of the running thread's current entry from user mode
@@ -41,7 +50,10 @@ bool push_signal_frame(void* frame, const HandlerCall& call);
 // rt_sigreturn: reloads the registers and FPU state saved by
 // push_signal_frame from the user stack; *mask gets the saved mask. False on
 // an unreadable frame (the caller kills the process with SIGSEGV).
-bool pop_signal_frame(void* frame, uint64_t* mask);
+bool pop_signal_frame(void* frame, uint64_t* mask, AltStack* uc_stack);
+
+// The user stack pointer the frame returns to.
+uint64_t frame_stack_pointer(const void* frame);
 
 // The result register of the system call being returned from, and a way to
 // re-enter system call `nr` with its original arguments instead.
