@@ -94,18 +94,6 @@ void free_body(void*) {
     t.errors.fetch_add(errors, std::memory_order_relaxed);
 }
 
-void drain_body(void*) {
-    mm::drain_local_caches();
-}
-
-// Every CPU's cached pages and magazines back to the buddy and the slabs,
-// empty slabs back to the buddy (through this CPU's page cache, drained last).
-void drain_everything() {
-    xcall_all(drain_body, nullptr, XcallWait::Yes);
-    mm::reap_caches();
-    mm::page_cache().drain_local();
-}
-
 struct Snapshot {
     uint64_t free_pages = 0, cached_pages = 0;
     uint64_t live[kMaxCaches] = {};
@@ -145,13 +133,13 @@ int selftest_mm() {
     t.cpus = n;
     t.pages = new uint64_t[n * kPagesPerCpu]();
     t.objects = new void*[n * kObjectsPerCpu]();
-    drain_everything();
+    mm::drain_all_caches();
     const Snapshot before = snapshot();
 
     xcall_all(allocate_body, nullptr, XcallWait::Yes);
     const uint64_t held = before.free_pages - mm::free_page_count();
     xcall_all(free_body, nullptr, XcallWait::Yes);
-    drain_everything();
+    mm::drain_all_caches();
     const Snapshot after = snapshot();
 
     bool live_ok = after.caches == before.caches;

@@ -15,7 +15,6 @@
 #include "kernel/mm/pmm.h"
 #include "kernel/sched/selftest_sched.h"
 #include "kernel/sched/stack_pool.h"
-#include "kernel/xcall.h"
 
 namespace kernel {
 namespace {
@@ -31,18 +30,6 @@ struct Ledger {
 
     uint64_t accounted() const { return free_pages + stack_pages + table_pages; }
 };
-
-void drain_body(void*) {
-    mm::drain_local_caches();
-}
-
-// As test=mm: every CPU's magazines and page cache back, empty slabs back to
-// the buddy (through this CPU's page cache, drained last).
-void drain_everything() {
-    xcall_all(drain_body, nullptr, XcallWait::Yes);
-    mm::reap_caches();
-    mm::page_cache().drain_local();
-}
 
 Ledger ledger() {
     Ledger l{};
@@ -61,10 +48,10 @@ Ledger ledger() {
 } // namespace
 
 int selftest_kthread_leaks() {
-    drain_everything();
+    mm::drain_all_caches();
     const Ledger before = ledger();
     const int storm = sched::test_kthreads(); // waits until every dead thread's stack is back
-    drain_everything();
+    mm::drain_all_caches();
     const Ledger after = ledger();
 
     bool live_ok = after.caches == before.caches;

@@ -3,6 +3,7 @@
 
 #include "kernel/console.h"
 #include "kernel/cpu.h"
+#include "kernel/xcall.h"
 
 namespace kernel::mm {
 
@@ -13,6 +14,12 @@ void drain_local_caches() {
 
 void reap_caches() {
     for_each_heap_cache([](SlabCache& c) { c.reap(); });
+}
+
+void drain_all_caches() {
+    xcall_all([](void*) { drain_local_caches(); }, nullptr, XcallWait::Yes);
+    reap_caches();
+    page_cache().drain_local();
 }
 
 void print_stats() {

@@ -78,6 +78,10 @@ void for_each_heap_cache(void (*fn)(SlabCache&));
 // everywhere: reaping frees slab pages into the reaping CPU's page cache.
 void drain_local_caches();
 void reap_caches();
+// All three steps: every CPU's magazines and page cache back (a cross-call,
+// waited for), empty slabs to the buddy, and this CPU's page cache, which
+// the reaping filled, drained last. The leak checks' common first step.
+void drain_all_caches();
 
 // Buddy, per-CPU page caches and every slab cache, one line each.
 void print_stats();

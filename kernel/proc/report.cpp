@@ -37,7 +37,6 @@
 #include "kernel/sched/stack_pool.h"
 #include "kernel/user/file.h"
 #include "kernel/vm/address_space.h"
-#include "kernel/xcall.h"
 
 namespace kernel::proc {
 namespace {
@@ -63,18 +62,6 @@ Ledger baseline;
 std::atomic<bool> baseline_taken{false};
 std::atomic<bool> baseline_claimed{false};
 
-void drain_body(void*) {
-    mm::drain_local_caches();
-}
-
-// As test=kthread_leaks: magazines and page caches back everywhere, then
-// empty slabs to the buddy (through this CPU's page cache, drained last).
-void drain_everything() {
-    xcall_all(drain_body, nullptr, XcallWait::Yes);
-    mm::reap_caches();
-    mm::page_cache().drain_local();
-}
-
 // The last threads to exit on each CPU are freed when their CPU switches
 // away: wait (bounded) until the stacks in use are as many as at the baseline.
 void wait_for_stacks(uint64_t target) {
@@ -85,7 +72,7 @@ void wait_for_stacks(uint64_t target) {
 
 Ledger take_ledger() {
     rcu().barrier(); // processes and their pids freed after a grace period are gone
-    drain_everything();
+    mm::drain_all_caches();
     Ledger l{};
     Process* init = init_process();
     l.free_pages = mm::free_page_count();
