@@ -192,35 +192,19 @@ public:
         [[maybe_unused]]
         typename P::PreemptGuard pin;     // bucket locks are held pinned; per-CPU size counter
         typename Rcu::ReadGuard rd(rcu_); // the walks below follow nodes others may unlink
-        for (;;) {
-            Node* owner = lock_owner(so);
-            Node* pred = owner;
-            Node* cur = next_of(owner);
-            bool retry = false;
-            while (cur != nullptr && cur->so_key <= so) {
-                if (!is_regular(cur)) {
-                    retry = true;
-                    break;
-                } // a grow split our run: re-find owner
-                if (cur->so_key == so && Traits::key(*static_cast<T*>(cur)) == key) {
-                    unlock(owner);
-                    return false;
-                }
-                pred = cur;
-                cur = next_of(cur);
-            }
-            if (retry) {
-                unlock(owner);
-                continue;
-            }
-            // relaxed: the node is not reachable yet; the release store below publishes it.
-            node->next.store(cur, std::memory_order_relaxed);
-            // release: pairs with the acquire loads in next_of()/first_after() of every reader.
-            pred->next.store(node, std::memory_order_release);
-            count_.inc(pin);
-            unlock(owner);
-            return true;
+        const LockedPosition at =
+            locked_find(so, [&](Node* n) { return Traits::key(*static_cast<T*>(n)) == key; });
+        if (at.found) {
+            unlock(at.owner);
+            return false;
         }
+        // relaxed: the node is not reachable yet; the release store below publishes it.
+        node->next.store(at.cur, std::memory_order_relaxed);
+        // release: pairs with the acquire loads in next_of()/first_after() of every reader.
+        at.pred->next.store(node, std::memory_order_release);
+        count_.inc(pin);
+        unlock(at.owner);
+        return true;
     }
 
     // Unlink the node with `key` and return it (reclaim after a grace period), or nullptr.
@@ -337,36 +321,52 @@ private:
     // The hash bits a bucket index uses are the low ones; recover them from a split-order key.
     static std::uint64_t so_to_hash(std::uint64_t so) noexcept { return bit_reverse64(so); }
 
+    // Where `so` goes in its bucket's run, with the run's owner locked: the
+    // first node past `so`, or (found) the node with key `so` that match()
+    // accepts, with its predecessor. Walks again when a concurrent grow split
+    // the run (a sentinel appears inside it). The caller unlocks at.owner.
+    struct LockedPosition {
+        Node* owner;
+        Node* pred;
+        Node* cur;
+        bool found;
+    };
     template <class Match>
-    T* unlink_if(std::uint64_t so, Match match) noexcept {
-        [[maybe_unused]] typename P::PreemptGuard pin;
-        typename Rcu::ReadGuard rd(rcu_);
+    LockedPosition locked_find(std::uint64_t so, Match match) noexcept {
         for (;;) {
             Node* owner = lock_owner(so);
             Node* pred = owner;
             Node* cur = next_of(owner);
-            bool retry = false;
+            bool split = false;
             while (cur != nullptr && cur->so_key <= so) {
                 if (!is_regular(cur)) {
-                    retry = true;
+                    split = true;
                     break;
                 }
-                if (cur->so_key == so && match(cur)) {
-                    // release: pairs with readers' acquire loads (they reach the successor through
-                    // pred, and its contents were published to us by our acquire load of
-                    // cur->next).
-                    pred->next.store(next_of(cur), std::memory_order_release);
-                    count_.dec(pin);
-                    unlock(owner);
-                    return static_cast<T*>(cur); // cur->next stays valid for readers still on cur
-                }
+                if (cur->so_key == so && match(cur))
+                    return {owner, pred, cur, true};
                 pred = cur;
                 cur = next_of(cur);
             }
+            if (!split)
+                return {owner, pred, cur, false};
             unlock(owner);
-            if (!retry)
-                return nullptr;
         }
+    }
+
+    template <class Match>
+    T* unlink_if(std::uint64_t so, Match match) noexcept {
+        [[maybe_unused]] typename P::PreemptGuard pin;
+        typename Rcu::ReadGuard rd(rcu_);
+        const LockedPosition at = locked_find(so, match);
+        if (at.found) {
+            // release: pairs with readers' acquire loads (they reach the successor through pred,
+            // and its contents were published to us by our acquire load of cur->next).
+            at.pred->next.store(next_of(at.cur), std::memory_order_release);
+            count_.dec(pin);
+        }
+        unlock(at.owner);
+        return at.found ? static_cast<T*>(at.cur) : nullptr; // cur->next stays valid for readers
     }
 
     // Constructor only: nothing runs concurrently, so no locks and no read-side section (the
