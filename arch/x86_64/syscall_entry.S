@@ -13,6 +13,7 @@
  *
  * Offsets in the per-CPU block: checked by static_asserts in usermode.cpp. */
 #include "layout.h" /* same folder */
+#include "trap_frame.inc" /* same folder */
 
 #define PERCPU_ENTRY_SP 16
 #define PERCPU_USER_RSP 24
@@ -30,21 +31,7 @@ x86_64_syscall_entry:
     pushq %rcx               /* rip */
     pushq $0                 /* error code */
     pushq $-1                /* vector: a system call */
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_GPRS
     /* On our own stack with the kernel's GS: interrupts may come in now. */
     sti
     movq %rsp, %rdi
@@ -55,21 +42,7 @@ x86_64_syscall_entry:
      * with RIP and RFLAGS: return by IRETQ with every register instead. */
     testq %rax, %rax
     jnz 1f
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    POP_GPRS
     addq $16, %rsp       /* vector and error code */
     movq 0(%rsp), %rcx   /* rip */
     movq 16(%rsp), %r11  /* rflags */

@@ -6,6 +6,7 @@
  * From user mode (CS's RPL 3) the entry and exit swapgs, so GS base is the
  * kernel's per-CPU block while in the kernel; clac drops an AC flag the user
  * left set, so SMAP keeps guarding user pages in the handler. */
+#include "../trap_frame.inc"
 
     .text
     .balign 16
@@ -32,40 +33,12 @@ isr_common:
     je 1f
     clac
 1:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_GPRS
     cld /* the C++ ABI expects DF clear */
     movq %rsp, %rdi
     call x86_64_trap_dispatch
     cli /* a handler may have switched threads; no interrupt between swapgs and iretq */
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    POP_GPRS
     addq $16, %rsp /* vector and error code */
     testb $3, 8(%rsp)
     jz 2f
