@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <string>
 
+#include "lockfree/rcu_hash.h" // hash_mix64
+
 namespace scythe::bench {
 
 // Thread counts of every benchmark: 1, 2, 4, 8, 16 (more threads than the two
@@ -39,14 +41,20 @@ struct Rng {
     uint32_t below(uint32_t n) { return static_cast<uint32_t>(((next() >> 32) * n) >> 32); }
 };
 
-// murmur3 fmix64: the hash every table under test is given (where it takes one).
+// murmur3 fmix64, the pid hash's own mixer: the hash every table under test
+// is given (where it takes one).
 inline uint64_t mix64(uint64_t k) {
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdull;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ull;
-    k ^= k >> 33;
-    return k;
+    return scythe::lf::hash_mix64(k);
+}
+
+// Google Benchmark's standard main, after the caller registered its benchmarks.
+inline int run_benchmarks(int argc, char** argv) {
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv))
+        return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
 }
 
 inline std::string name(const std::string& family, const std::string& impl,

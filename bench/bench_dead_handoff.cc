@@ -314,10 +314,5 @@ int main(int argc, char** argv) {
     register_impl<UrcuWfcqueue>("urcu_wfcqueue");
     register_impl<TbbQueue>("tbb_queue");
     register_impl<MutexList>("mutex_list");
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv))
-        return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return run_benchmarks(argc, argv);
 }

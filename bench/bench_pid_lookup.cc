@@ -336,10 +336,5 @@ int main(int argc, char** argv) {
     register_impl<UrcuLfht>("urcu_rculfhash");
     register_impl<TbbChm>("tbb_chm");
     register_impl<SharedMutexMap>("shared_mutex_map");
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv))
-        return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return run_benchmarks(argc, argv);
 }

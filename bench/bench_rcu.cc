@@ -297,10 +297,5 @@ int main(int argc, char** argv) {
             ->Setup(R::setup_idle)
             ->Teardown(R::teardown_idle);
     }
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv))
-        return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return run_benchmarks(argc, argv);
 }
