@@ -15,6 +15,7 @@
 #ifndef SCYTHE_USER_CHECK_H
 #define SCYTHE_USER_CHECK_H
 
+#include <stdlib.h>
 #include <sys/syscall.h>
 
 #include "common.h"
@@ -165,11 +166,30 @@ static int check_list(const char *prog, const struct check_test *tests, unsigned
 	return 0;
 }
 
+/* The program's own path, for tests that execve it as a target (set by check_main). */
+static char check_self[128];
+
 /* Parse the options above, run the selected tests, print the summary line tagged `tag`.
- * Returns the program's exit status: 0 only if nothing failed. */
+ * Returns the program's exit status: 0 only if nothing failed. Two more forms make the
+ * program an execve target for its own tests (check_self names it):
+ *   --exit N          exit N at once
+ *   --block-on-fd N   read fd N until end of file, then exit 0 */
 static int check_main(const char *prog, const char *tag, const struct check_test *tests, unsigned n,
 		      int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "--exit"))
+		return atoi(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--block-on-fd")) {
+		char c;
+		int fd = atoi(argv[2]);
+		while (read(fd, &c, 1) > 0)
+			;
+		return 0;
+	}
+	if (argc > 0 && strchr(argv[0], '/'))
+		snprintf(check_self, sizeof check_self, "%s", argv[0]);
+	else
+		snprintf(check_self, sizeof check_self, "/bin/%s", prog);
 	const char *only = NULL, *skip = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--only") && i + 1 < argc) {

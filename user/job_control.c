@@ -20,8 +20,6 @@
 
 #include "check.h"
 
-static const char *self_path = "/bin/job_control";
-
 static long now_ms(void)
 {
 	struct timespec ts;
@@ -118,8 +116,8 @@ static void test_setpgid_errors(void)
 		close(fds[1]);
 		char fd[16];
 		snprintf(fd, sizeof fd, "%d", fds[0]);
-		char *argv[] = {(char *)self_path, "--block-on-fd", fd, NULL};
-		execv(self_path, argv);
+		char *argv[] = {check_self, "--block-on-fd", fd, NULL};
+		execv(check_self, argv);
 		_exit(127);
 	}
 	close(fds[0]);
@@ -157,8 +155,8 @@ static void test_vfork(void)
 		close(fds[1]); /* the exec'd program must see end of file once we close ours */
 		char fd[16];
 		snprintf(fd, sizeof fd, "%d", fds[0]);
-		char *argv[] = {(char *)self_path, "--block-on-fd", fd, NULL};
-		execv(self_path, argv);
+		char *argv[] = {check_self, "--block-on-fd", fd, NULL};
+		execv(check_self, argv);
 		_exit(127);
 	}
 	/* Back as soon as the child exec'd: it still blocks on the pipe. */
@@ -275,15 +273,6 @@ static const struct check_test tests[] = {
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "--block-on-fd")) {
-		char c;
-		int fd = atoi(argv[2]);
-		while (read(fd, &c, 1) > 0)
-			;
-		return 0;
-	}
-	if (argc > 0 && strchr(argv[0], '/'))
-		self_path = argv[0];
 	/* Our own group (init's is 0 on Linux, which no setpgid can name). */
 	setpgid(0, 0);
 	return check_main("job_control", "JOB_CONTROL", tests, N_TESTS, argc, argv);

@@ -21,7 +21,6 @@
 
 #include "check.h"
 
-static const char *self_path = "/bin/ptrace";
 
 /* Raw ptrace: the kernel's result and errno, no libc peek handling. */
 static long pt(long req, pid_t pid, long data)
@@ -148,8 +147,8 @@ static void test_exec_sigtrap(void)
 	if (p == 0) {
 		if (pt(PTRACE_TRACEME, 0, 0) != 0)
 			_exit(10);
-		char *argv[] = {(char *)self_path, "--exit", "7", NULL};
-		execv(self_path, argv);
+		char *argv[] = {check_self, "--exit", "7", NULL};
+		execv(check_self, argv);
 		_exit(12);
 	}
 	expect_wait("stop with SIGTRAP after execve", p, 0, p, 0, STOPPED(SIGTRAP));
@@ -505,9 +504,5 @@ static const struct check_test tests[] = {
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "--exit"))
-		return atoi(argv[2]);
-	if (argc > 0 && strchr(argv[0], '/'))
-		self_path = argv[0];
 	return check_main("ptrace", "PTRACE", tests, N_TESTS, argc, argv);
 }

@@ -20,8 +20,6 @@
 
 #include "check.h"
 
-static const char *self_path = "/bin/threads";
-
 static pid_t gettid_(void)
 {
 	return (pid_t)syscall(SYS_gettid);
@@ -211,8 +209,8 @@ static void test_fork_from_thread(void)
 static void *exec_self(void *arg)
 {
 	(void)arg;
-	char *argv[] = {(char *)self_path, "--exit", "9", NULL};
-	execv(self_path, argv);
+	char *argv[] = {check_self, "--exit", "9", NULL};
+	execv(check_self, argv);
 	return NULL;
 }
 
@@ -363,9 +361,5 @@ static const struct check_test tests[] = {
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "--exit"))
-		return atoi(argv[2]);
-	if (argc > 0 && strchr(argv[0], '/'))
-		self_path = argv[0];
 	return check_main("threads", "THREADS", tests, N_TESTS, argc, argv);
 }
