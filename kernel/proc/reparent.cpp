@@ -96,10 +96,13 @@ int count_children(Process* p) {
 
 void reparent_children(Process* p) {
     // The children's groups, for the orphan check: only this thread adds
-    // children to p and it is exiting, so the count can only go down. Out of
+    // children to p and it is exiting, so the count can only go down. A few
+    // fit on the stack (no allocation on the common exit path); out of
     // memory, only p's own group is checked.
+    constexpr int kOnStack = 8;
+    int on_stack[kOnStack];
     const int most = count_children(p);
-    int* groups = most ? static_cast<int*>(kmalloc(sizeof(int) * most)) : nullptr;
+    int* groups = most <= kOnStack ? on_stack : static_cast<int*>(kmalloc(sizeof(int) * most));
     int ngroups = 0;
     for (bool moved = false; !moved;) {
         KernelRcu::ReadGuard rd(rcu()); // the ancestors we walk, and the reaper, stay valid
@@ -130,7 +133,8 @@ void reparent_children(Process* p) {
         }
     }
     orphaned_groups_after_exit(p, groups, ngroups);
-    kfree(groups);
+    if (groups != on_stack)
+        kfree(groups);
 }
 
 } // namespace kernel::proc
