@@ -32,12 +32,12 @@ constexpr uint64_t kTickNs = kNsPerSec / sched::kTickHz;
 // the CPU on this CPU's tick queue (not CPU time for the sleeper), and the
 // last fraction of a tick is spent yielding, for precision.
 bool sleep_until(uint64_t deadline_ns) {
-    const UserThread* p = current_thread();
+    const UserThread* t = current_thread();
     for (;;) {
         const uint64_t now = arch::monotonic_ns();
         if (now >= deadline_ns)
             return true;
-        if (p && signal_pending(p))
+        if (t && signal_pending(t))
             return false;
         if (deadline_ns - now <= kTickNs) {
             sched::yield();

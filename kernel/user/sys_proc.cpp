@@ -37,16 +37,16 @@ long sys_getuid(SyscallArgs) {
 }
 
 long sys_arch_prctl(SyscallArgs a) {
-    UserThread* p = current_thread();
+    UserThread* t = current_thread();
     switch (a[0]) {
     case kArchSetFs:
         if (a[1] >= arch::kUserSpaceEnd)
             return -kEPERM; // as Linux: no kernel or non-canonical thread pointer
-        p->fs_base = a[1];
+        t->fs_base = a[1];
         arch::set_user_tls(a[1]);
         return 0;
     case kArchGetFs:
-        return put_user(a[1], p->fs_base);
+        return put_user(a[1], t->fs_base);
     default:
         return -kEINVAL;
     }

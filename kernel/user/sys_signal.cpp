@@ -25,10 +25,10 @@ long wait_for_signal() {
 } // namespace
 
 long sys_rt_sigprocmask(SyscallArgs a) {
-    UserThread* p = current_thread(); // the mask is per thread
+    UserThread* t = current_thread(); // the mask is per thread
     if (a[3] != sizeof(uint64_t))
         return -kEINVAL;
-    const uint64_t old = p->sigmask.load(std::memory_order_relaxed);
+    const uint64_t old = t->sigmask.load(std::memory_order_relaxed);
     if (a[1]) {
         uint64_t set;
         if (get_user(&set, a[1]) < 0)
@@ -48,7 +48,7 @@ long sys_rt_sigprocmask(SyscallArgs a) {
             return -kEINVAL;
         }
         // Unblocking a pending signal delivers it on the way out (exit_to_user).
-        p->sigmask.store(mask & ~kUnblockable, std::memory_order_relaxed);
+        t->sigmask.store(mask & ~kUnblockable, std::memory_order_relaxed);
     }
     if (a[2] && put_user(a[2], old) < 0)
         return -kEFAULT;
@@ -133,12 +133,12 @@ long sys_rt_sigsuspend(SyscallArgs a) {
     uint64_t mask;
     if (get_user(&mask, a[0]) < 0)
         return -kEFAULT;
-    UserThread* p = current_thread();
+    UserThread* t = current_thread();
     // The old mask comes back after the handler (the frame saves it) or,
     // with no handler, in exit_to_user.
-    p->saved_sigmask = p->sigmask.load(std::memory_order_relaxed);
-    p->restore_sigmask = true;
-    p->sigmask.store(mask & ~kUnblockable, std::memory_order_relaxed);
+    t->saved_sigmask = t->sigmask.load(std::memory_order_relaxed);
+    t->restore_sigmask = true;
+    t->sigmask.store(mask & ~kUnblockable, std::memory_order_relaxed);
     return wait_for_signal();
 }
 

@@ -56,13 +56,18 @@ void unlink_thread(Process* p, UserThread* t) { // under siglock
     t->next = t->prev = nullptr;
 }
 
-void free_thread_rcu(scythe::lf::RcuHead* h) {
-    UserThread* t =
-        reinterpret_cast<UserThread*>(reinterpret_cast<char*>(h) - offsetof(UserThread, rcu));
+// A clone()d thread's memory and number (never started, or a grace period
+// after it ended).
+void free_thread(UserThread* t) {
     if (t->owns_tid)
         proc::pid_free(t->tid);
     t->~UserThread();
     kfree(t);
+}
+
+void free_thread_rcu(scythe::lf::RcuHead* h) {
+    free_thread(
+        reinterpret_cast<UserThread*>(reinterpret_cast<char*>(h) - offsetof(UserThread, rcu)));
 }
 
 // Tells every other thread of p to end (a thread-directed SIGKILL). Caller
@@ -104,9 +109,7 @@ long clone_thread(uint64_t flags, uintptr_t stack, uintptr_t parent_tid, uintptr
     arch::set_frame_stack(t->user_frame, stack);
     // Linux stores the tid before the thread can run (both land in our space).
     if ((flags & kCloneParentSettid) && put_user(parent_tid, static_cast<int32_t>(tid)) < 0) {
-        proc::pid_free(tid);
-        t->~UserThread();
-        kfree(t);
+        free_thread(t);
         return -kEFAULT;
     }
     if (flags & kCloneChildSettid)
@@ -127,9 +130,7 @@ long clone_thread(uint64_t flags, uintptr_t stack, uintptr_t parent_tid, uintptr
             unlink_thread(p, t);
             p->live_threads.fetch_sub(1, std::memory_order_relaxed);
         }
-        proc::pid_free(tid);
-        t->~UserThread();
-        kfree(t);
+        free_thread(t);
         return refused ? -kERestartNoIntr : -kENOMEM;
     }
     return tid;
